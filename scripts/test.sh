@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Installs everything, builds, and runs every test: unit and integration tests (ctest) in the
+# optimized build, again under ASan+UBSan, bounded fuzz runs, and the real-client tests (Node.js
+# OpenTelemetry SDK exporters against a live skua). Ends with one line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root="$PWD"
+jobs="${SKUA_TEST_JOBS:-2}"
+mkdir -p build/test-logs
+log="build/test-logs"
+
+scripts/install-deps.sh --test || { echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+# Reads ctest's "N tests failed out of M" summary from a log and adds it to the totals.
+count_ctest() {
+  local summary total fail
+  summary=$(grep -E '[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$1" | tail -1)
+  if [[ -z "$summary" ]]; then
+    echo "!! $2: no ctest summary (build or run failure), see $1"
+    failed=$((failed + 1))
+    return
+  fi
+  fail=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\1/' <<<"$summary")
+  total=$(sed -E 's/.* ([0-9]+) tests? failed out of ([0-9]+).*/\2/' <<<"$summary")
+  passed=$((passed + total - fail))
+  failed=$((failed + fail))
+  echo "== $2: $((total - fail)) passed, $fail failed"
+}
+
+run_suite() {  # kind, ctest args…
+  local kind="$1"
+  shift
+  if ! scripts/build.sh "$kind" > "$log/build-$kind.log" 2>&1; then
+    echo "!! build $kind failed:"
+    grep -E 'error|Error' "$log/build-$kind.log" | head -30
+    failed=$((failed + 1))
+    return
+  fi
+  (cd "build/$kind" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") > "$log/ctest-$kind.log" 2>&1
+  grep -E '^\s*[0-9]+/[0-9]+ Test .*(Failed|Timeout|Exception|Not Run)' "$log/ctest-$kind.log" | head -50
+  count_ctest "$log/ctest-$kind.log" "ctest ($kind)"
+}
+
+# 1. Optimized build: every unit and integration test.
+run_suite release
+
+# 2. Real clients: the OpenTelemetry JS SDK exporters against the release skua binary.
+if [[ -x build/release/src/cli/skua ]]; then
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error) > "$log/npm.log" 2>&1 \
+    || { echo "!! npm ci failed, see $log/npm.log"; failed=$((failed + 1)); }
+  SKUA_BIN="$root/build/release/src/cli/skua" node --test --test-concurrency=1 tests/clients/ \
+    > "$log/node-tests.log" 2>&1
+  n_pass=$(grep -E '^# pass ' "$log/node-tests.log" | awk '{print $3}')
+  n_fail=$(grep -E '^# fail ' "$log/node-tests.log" | awk '{print $3}')
+  if [[ -z "$n_pass" ]]; then
+    echo "!! node tests produced no summary, see $log/node-tests.log"; failed=$((failed + 1))
+  else
+    [[ "$n_fail" != "0" ]] && grep -E '^not ok|# Subtest|error' "$log/node-tests.log" | head -40
+    passed=$((passed + n_pass)); failed=$((failed + n_fail))
+    echo "== real clients (node): $n_pass passed, $n_fail failed"
+  fi
+fi
+
+# 3. Sanitizers: the same ctest suite under ASan+UBSan.
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  run_suite asan
+
+# 4. Fuzzers: a short bounded run of every decoder's libFuzzer target.
+fuzz_targets=$(grep -rhoE 'skua_cc_fuzzer\(NAME [a-z0-9_]+' src | awk '{print "skua_"$2}' | tr '\n' ' ')
+if [[ -n "$fuzz_targets" ]]; then
+  if scripts/build.sh fuzz $fuzz_targets > "$log/build-fuzz.log" 2>&1; then
+    (cd build/fuzz && ctest -R '^fuzz\.' -j "$jobs" --timeout 300) > "$log/ctest-fuzz.log" 2>&1
+    count_ctest "$log/ctest-fuzz.log" "fuzz"
+  else
+    echo "!! fuzz build failed:"; grep -E 'error' "$log/build-fuzz.log" | head -20
+    failed=$((failed + 1))
+  fi
+fi
+
+echo "$passed passed, $failed failed"
+[[ $failed -eq 0 ]]

@@ -1,0 +1,118 @@
+// skua: the command-line entry point. `skua [all-in-one] [flags]` runs the all-in-one; `skua
+// version` prints the build; `skua help` lists every flag with its environment variable.
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "base/logging.h"
+#include "config/flags.h"
+#include "server/server.h"
+
+#ifndef SKUA_GIT_COMMIT
+#define SKUA_GIT_COMMIT "unknown"
+#endif
+#ifndef SKUA_GIT_VERSION
+#define SKUA_GIT_VERSION "v0.1.0"
+#endif
+#ifndef SKUA_BUILD_DATE
+#define SKUA_BUILD_DATE "unknown"
+#endif
+
+namespace skua {
+namespace {
+
+server::VersionInfo Version() { return {SKUA_GIT_COMMIT, SKUA_GIT_VERSION, SKUA_BUILD_DATE}; }
+
+std::optional<std::string> GetEnv(const std::string& name) {
+  const char* v = std::getenv(name.c_str());
+  if (v == nullptr) return std::nullopt;
+  return std::string(v);
+}
+
+void PrintUsage(const config::FlagSet& flags) {
+  std::printf(
+      "skua: distributed tracing, a drop-in replacement for Jaeger.\n\n"
+      "Usage:\n"
+      "  skua [all-in-one] [flags]   run collector, storage and query in one process (default)\n"
+      "  skua version                print version information as JSON\n"
+      "  skua help                   this text\n\n"
+      "Flags (each can also be set by the environment variable shown):\n%s",
+      flags.Usage().c_str());
+}
+
+int RunAllInOne(const config::FlagSet& flags) {
+  LogLevel level;
+  if (!ParseLogLevel(flags.GetString("log-level"), &level)) {
+    std::fprintf(stderr, "skua: invalid --log-level '%s'\n", flags.GetString("log-level").c_str());
+    return 2;
+  }
+  SetMinLogLevel(level);
+
+  // Block termination signals in every thread; the main thread waits for them with sigwait.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto app = server::NewAllInOne(flags, Version());
+  if (!app.ok()) {
+    std::fprintf(stderr, "skua: %s\n", std::string(app.status().message()).c_str());
+    return 2;
+  }
+  absl::Status started = (*app)->Start();
+  if (!started.ok()) {
+    SKUA_LOG(ERROR) << "cannot start: " << started;
+    return 1;
+  }
+  SKUA_LOG(INFO) << "skua all-in-one started; " << (*app)->Describe();
+  int sig = 0;
+  sigwait(&signals, &sig);
+  SKUA_LOG(INFO) << "received signal " << sig << ", shutting down";
+  (*app)->Stop();
+  SKUA_LOG(INFO) << "stopped";
+  return 0;
+}
+
+}  // namespace
+}  // namespace skua
+
+int main(int argc, char** argv) {
+  using namespace skua;
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string command = "all-in-one";
+  if (!args.empty() && !args[0].empty() && args[0][0] != '-') {
+    command = args[0];
+    args.erase(args.begin());
+  }
+  config::FlagSet flags;
+  server::DefineAllInOneFlags(flags);
+  if (command == "help" || (!args.empty() && (args[0] == "--help" || args[0] == "-h"))) {
+    PrintUsage(flags);
+    return 0;
+  }
+  if (command == "version") {
+    server::VersionInfo v = Version();
+    std::printf("{\"gitCommit\":\"%s\",\"gitVersion\":\"%s\",\"buildDate\":\"%s\"}\n",
+                v.git_commit.c_str(), v.git_version.c_str(), v.build_date.c_str());
+    return 0;
+  }
+  if (command != "all-in-one") {
+    std::fprintf(stderr, "skua: unknown command '%s' (try 'skua help')\n", command.c_str());
+    return 2;
+  }
+  auto rest = flags.Parse(args, GetEnv);
+  if (!rest.ok()) {
+    std::fprintf(stderr, "skua: %s (try 'skua help')\n", std::string(rest.status().message()).c_str());
+    return 2;
+  }
+  if (!rest->empty()) {
+    std::fprintf(stderr, "skua: unexpected argument '%s'\n", (*rest)[0].c_str());
+    return 2;
+  }
+  return RunAllInOne(flags);
+}

@@ -1,0 +1,91 @@
+#include "config/flags.h"
+
+#include <map>
+
+#include "gtest/gtest.h"
+
+namespace skua::config {
+namespace {
+
+std::function<std::optional<std::string>(const std::string&)> Env(
+    std::map<std::string, std::string> vars) {
+  return [vars](const std::string& name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// jaeger-compat §7.2: flags map to environment variables mechanically.
+TEST(FlagSetTest, EnvNameFollowsJaegerConvention) {
+  EXPECT_EQ(FlagSet::EnvName("collector.zipkin.host-port"), "COLLECTOR_ZIPKIN_HOST_PORT");
+  EXPECT_EQ(FlagSet::EnvName("memory.max-traces"), "MEMORY_MAX_TRACES");
+  EXPECT_EQ(FlagSet::EnvName("query.base-path"), "QUERY_BASE_PATH");
+}
+
+TEST(FlagSetTest, CommandLineBeatsEnvironmentBeatsDefault) {
+  FlagSet flags;
+  flags.Define("a.b", "1", "");
+  flags.Define("c-d", "2", "");
+  flags.Define("e", "3", "");
+  auto rest = flags.Parse({"--a.b=10", "pos"}, Env({{"A_B", "20"}, {"C_D", "30"}}));
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_EQ(*rest, std::vector<std::string>{"pos"});
+  EXPECT_EQ(flags.GetString("a.b"), "10");
+  EXPECT_EQ(flags.GetString("c-d"), "30");
+  EXPECT_EQ(flags.GetString("e"), "3");
+  EXPECT_TRUE(flags.IsSet("c-d"));
+  EXPECT_FALSE(flags.IsSet("e"));
+}
+
+TEST(FlagSetTest, SeparateValueAndBareBoolean) {
+  FlagSet flags;
+  flags.Define("port", ":1", "");
+  flags.Define("enabled", "false", "");
+  ASSERT_TRUE(flags.Parse({"--port", ":2", "--enabled"}, Env({})).ok());
+  EXPECT_EQ(flags.GetString("port"), ":2");
+  EXPECT_EQ(*flags.GetBool("enabled"), true);
+}
+
+TEST(FlagSetTest, UnknownFlagIsAnError) {
+  FlagSet flags;
+  auto rest = flags.Parse({"--nope=1"}, Env({}));
+  EXPECT_FALSE(rest.ok());
+  EXPECT_NE(rest.status().message().find("--nope"), std::string_view::npos);
+}
+
+TEST(FlagSetTest, TypedGettersRejectGarbage) {
+  FlagSet flags;
+  flags.Define("n", "x", "");
+  ASSERT_TRUE(flags.Parse({}, Env({})).ok());
+  EXPECT_FALSE(flags.GetInt("n").ok());
+  EXPECT_FALSE(flags.GetBool("n").ok());
+  EXPECT_FALSE(flags.GetBytes("n").ok());
+  EXPECT_FALSE(flags.GetDurationNanos("n").ok());
+}
+
+TEST(FlagSetTest, Sizes) {
+  FlagSet flags;
+  flags.Define("s", "4MiB", "");
+  flags.Define("t", "100", "");
+  ASSERT_TRUE(flags.Parse({}, Env({})).ok());
+  EXPECT_EQ(*flags.GetBytes("s"), 4u << 20);
+  EXPECT_EQ(*flags.GetBytes("t"), 100u);
+}
+
+TEST(ParseGoDurationTest, Units) {
+  EXPECT_EQ(*ParseGoDuration("1h15m"), (75LL * 60) * 1'000'000'000);
+  EXPECT_EQ(*ParseGoDuration("1.2s"), 1'200'000'000);
+  EXPECT_EQ(*ParseGoDuration("500us"), 500'000);
+  EXPECT_EQ(*ParseGoDuration("500\xC2\xB5s"), 500'000);
+  EXPECT_EQ(*ParseGoDuration("7ns"), 7);
+  EXPECT_EQ(*ParseGoDuration("0"), 0);
+  EXPECT_EQ(*ParseGoDuration("-2ms"), -2'000'000);
+  EXPECT_FALSE(ParseGoDuration("").ok());
+  EXPECT_FALSE(ParseGoDuration("10").ok());
+  EXPECT_FALSE(ParseGoDuration("3d").ok());
+  EXPECT_FALSE(ParseGoDuration("ms").ok());
+}
+
+}  // namespace
+}  // namespace skua::config

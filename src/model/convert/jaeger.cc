@@ -1,0 +1,525 @@
+#include "model/convert/jaeger.h"
+
+#include <bit>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <optional>
+#include <unordered_map>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/hash/hash.h"
+
+namespace skua::model::jaeger {
+namespace {
+
+constexpr std::string_view kNoServiceName = "OTLPResourceNoServiceName";
+constexpr std::string_view kServiceNameKey = "service.name";
+constexpr std::string_view kEventKey = "event";
+constexpr std::string_view kRefTypeKey = "opentracing.ref_type";
+constexpr std::string_view kSpanKindKey = "span.kind";
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+// OTLP value → Jaeger tag (§1.9): maps and arrays become STRING tags holding JSON rendered into
+// `arena`; an empty value becomes the empty string.
+Tag ToTag(std::string_view key, const AnyValue& value, Arena& arena) {
+  switch (value.type()) {
+    case ValueType::kEmpty:
+      return Tag::String(key, "");
+    case ValueType::kString:
+      return Tag::String(key, value.string_value());
+    case ValueType::kBool:
+      return Tag::Bool(key, value.bool_value());
+    case ValueType::kInt:
+      return Tag::Int(key, value.int_value());
+    case ValueType::kDouble:
+      return Tag::Float(key, value.double_value());
+    case ValueType::kBytes:
+      return Tag::Binary(key, value.string_value());
+    case ValueType::kArray:
+    case ValueType::kKvList: {
+      std::string json;
+      AppendValueJson(value, json);
+      return Tag::String(key, arena.CopyString(json));
+    }
+  }
+  return Tag::String(key, "");
+}
+
+void AppendTags(Attributes attributes, Arena& arena, std::vector<Tag>& out) {
+  for (const KeyValue& kv : attributes) out.push_back(ToTag(kv.key, kv.value, arena));
+}
+
+// The event name becomes an `event` field unless the event carries an `event` attribute itself.
+bool EventNameIsField(const Event& event) {
+  return !event.name.empty() && FindAttribute(event.attributes, kEventKey) == nullptr;
+}
+
+RefType RefTypeFromLink(const Link& link) {
+  const AnyValue* v = FindAttribute(link.attributes, kRefTypeKey);
+  if (v != nullptr && v->type() == ValueType::kString && v->string_value() == "child_of") {
+    return RefType::kChildOf;
+  }
+  return RefType::kFollowsFrom;
+}
+
+std::string_view ServiceNameOf(const Resource* resource) {
+  if (resource == nullptr || resource->service_name.empty()) return kNoServiceName;
+  return resource->service_name;
+}
+
+Process MakeProcess(const Resource* resource, Arena& arena) {
+  Process p;
+  p.service_name = ServiceNameOf(resource);
+  if (resource != nullptr) {
+    p.tags.reserve(resource->attributes.size());
+    for (const KeyValue& kv : resource->attributes) {
+      if (kv.key == kServiceNameKey) continue;
+      p.tags.push_back(ToTag(kv.key, kv.value, arena));
+    }
+  }
+  return p;
+}
+
+// Assigns process indices, sharing one entry among resources equal in content.
+class ProcessTable {
+ public:
+  explicit ProcessTable(JaegerTrace& trace) : trace_(trace) {}
+
+  size_t IndexFor(const Resource* resource) {
+    auto it = by_resource_.find(resource);
+    if (it != by_resource_.end()) return it->second;
+    Process p = MakeProcess(resource, trace_.arena);
+    size_t hash = ProcessHash(p);
+    size_t index = trace_.processes.size();
+    bool found = false;
+    auto range = by_hash_.equal_range(hash);
+    for (auto h = range.first; h != range.second; ++h) {
+      if (ProcessEquals(trace_.processes[h->second], p)) {
+        index = h->second;
+        found = true;
+        break;
+      }
+    }
+    if (!found) {
+      trace_.processes.push_back(std::move(p));
+      by_hash_.emplace(hash, index);
+    }
+    by_resource_.emplace(resource, index);
+    return index;
+  }
+
+ private:
+  JaegerTrace& trace_;
+  absl::flat_hash_map<const Resource*, size_t> by_resource_;
+  std::unordered_multimap<size_t, size_t> by_hash_;
+};
+
+void ConvertSpan(const model::Span& s, ProcessTable& processes, Arena& arena, Span& js) {
+  js.trace_id = s.trace_id;
+  js.span_id = s.span_id;
+  js.operation_name = s.name;
+  // Only the W3C sampled bit and its neighbours in the low byte carry over; OTLP's higher flag bits
+  // (has-is-remote, is-remote) have no Jaeger meaning.
+  js.flags = s.flags & 0xFFu;
+  js.start_time_us = s.start_time_unix_nano / 1000;
+  js.duration_us = s.duration_nanos() / 1000;
+
+  // References: the parent first as CHILD_OF; a link to the parent only overrides its type.
+  const bool has_parent = !s.parent_span_id.IsZero();
+  js.references.reserve(s.links.size() + (has_parent ? 1 : 0));
+  if (has_parent) js.references.push_back({RefType::kChildOf, s.trace_id, s.parent_span_id});
+  for (const Link& link : s.links) {
+    RefType type = RefTypeFromLink(link);
+    if (has_parent && link.trace_id == s.trace_id && link.span_id == s.parent_span_id) {
+      js.references[0].type = type;
+      continue;
+    }
+    js.references.push_back({type, link.trace_id, link.span_id});
+  }
+
+  // Tags: the span's attributes, then the derived tags in a fixed order.
+  const Scope* scope = s.scope;
+  js.tags.reserve(s.attributes.size() + 7);
+  AppendTags(s.attributes, arena, js.tags);
+  if (scope != nullptr && !scope->name.empty()) {
+    js.tags.push_back(Tag::String("otel.scope.name", scope->name));
+  }
+  if (scope != nullptr && !scope->version.empty()) {
+    js.tags.push_back(Tag::String("otel.scope.version", scope->version));
+  }
+  if (s.kind != SpanKind::kUnspecified) {
+    std::string_view kind = SpanKindName(s.kind);
+    if (!kind.empty()) js.tags.push_back(Tag::String(kSpanKindKey, kind));
+  }
+  if (s.status.code == StatusCode::kOk) {
+    js.tags.push_back(Tag::String("otel.status_code", "OK"));
+  } else if (s.status.code == StatusCode::kError) {
+    js.tags.push_back(Tag::String("otel.status_code", "ERROR"));
+    js.tags.push_back(Tag::Bool("error", true));
+  }
+  if (!s.status.message.empty()) {
+    js.tags.push_back(Tag::String("otel.status_description", s.status.message));
+  }
+  if (!s.trace_state.empty()) js.tags.push_back(Tag::String("w3c.tracestate", s.trace_state));
+
+  js.logs.reserve(s.events.size());
+  for (const Event& event : s.events) {
+    Log& log = js.logs.emplace_back();
+    log.timestamp_us = event.time_unix_nano / 1000;
+    log.fields.reserve(event.attributes.size() + 1);
+    if (EventNameIsField(event)) log.fields.push_back(Tag::String(kEventKey, event.name));
+    AppendTags(event.attributes, arena, log.fields);
+  }
+
+  js.process_index = processes.IndexFor(s.resource);
+}
+
+// --- Tag matching without building tags (SpanHasTag) ---
+
+bool DoubleMatches(double d, std::string_view want) {
+  char buf[40];
+  int n = snprintf(buf, sizeof buf, "%.10g", d);
+  return n > 0 && std::string_view(buf, static_cast<size_t>(n)) == want;
+}
+
+bool ValueMatches(const AnyValue& value, std::string_view want) {
+  switch (value.type()) {
+    case ValueType::kEmpty:
+      return want.empty();
+    case ValueType::kString:
+      return value.string_value() == want;
+    case ValueType::kBool:
+      return want == (value.bool_value() ? "true" : "false");
+    case ValueType::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, value.int_value());
+      return std::string_view(buf, static_cast<size_t>(r.ptr - buf)) == want;
+    }
+    case ValueType::kDouble:
+      return DoubleMatches(value.double_value(), want);
+    case ValueType::kBytes: {
+      std::string_view bytes = value.string_value();
+      if (want.size() != bytes.size() * 2) return false;
+      for (size_t i = 0; i < bytes.size(); ++i) {
+        auto c = static_cast<unsigned char>(bytes[i]);
+        if (want[2 * i] != kHexDigits[c >> 4] || want[2 * i + 1] != kHexDigits[c & 15])
+          return false;
+      }
+      return true;
+    }
+    case ValueType::kArray:
+    case ValueType::kKvList: {
+      // Rare (structured attributes); render once into a per-thread buffer.
+      thread_local std::string json;
+      json.clear();
+      AppendValueJson(value, json);
+      return json == want;
+    }
+  }
+  return false;
+}
+
+bool AttributesMatch(Attributes attributes, std::string_view key, std::string_view value,
+                     bool skip_service_name) {
+  for (const KeyValue& kv : attributes) {
+    if (kv.key != key) continue;
+    if (skip_service_name && kv.key == kServiceNameKey) continue;
+    if (ValueMatches(kv.value, value)) return true;
+  }
+  return false;
+}
+
+bool DerivedTagMatches(const model::Span& span, std::string_view key, std::string_view value) {
+  if (key == "otel.scope.name") {
+    return span.scope != nullptr && !span.scope->name.empty() && span.scope->name == value;
+  }
+  if (key == "otel.scope.version") {
+    return span.scope != nullptr && !span.scope->version.empty() && span.scope->version == value;
+  }
+  if (key == kSpanKindKey) {
+    std::string_view kind = SpanKindName(span.kind);
+    return !kind.empty() && kind == value;
+  }
+  if (key == "otel.status_code") {
+    return (span.status.code == StatusCode::kOk && value == "OK") ||
+           (span.status.code == StatusCode::kError && value == "ERROR");
+  }
+  if (key == "error") return span.status.code == StatusCode::kError && value == "true";
+  if (key == "otel.status_description") {
+    return !span.status.message.empty() && span.status.message == value;
+  }
+  if (key == "w3c.tracestate") return !span.trace_state.empty() && span.trace_state == value;
+  return false;
+}
+
+// --- SpanIDDeduper helpers ---
+
+// Jaeger's Span.ReplaceParentID: rewrites the reference that currently names the parent, or adds
+// `new_parent` as the first CHILD_OF reference when there is none.
+void ReplaceParentId(Span& span, SpanId new_parent) {
+  SpanId old_parent = span.ParentSpanId();
+  for (Reference& ref : span.references) {
+    if (ref.span_id == old_parent && ref.trace_id == span.trace_id) {
+      ref.span_id = new_parent;
+      return;
+    }
+  }
+  if (new_parent.IsZero()) return;
+  for (const Reference& ref : span.references) {
+    if (ref.span_id == new_parent && ref.trace_id == span.trace_id) return;
+  }
+  span.references.insert(span.references.begin(),
+                         Reference{RefType::kChildOf, span.trace_id, new_parent});
+}
+
+// True when some span.kind=server span shares its ID with a span.kind=client span.
+bool HasSharedServerSpan(const JaegerTrace& trace) {
+  absl::flat_hash_set<uint64_t> client_ids;
+  bool any_server = false;
+  for (const Span& s : trace.spans) {
+    std::string_view kind = s.Kind();
+    if (kind == "client") client_ids.insert(s.span_id.value);
+    any_server = any_server || kind == "server";
+  }
+  if (client_ids.empty() || !any_server) return false;
+  for (const Span& s : trace.spans) {
+    if (s.Kind() == "server" && client_ids.contains(s.span_id.value)) return true;
+  }
+  return false;
+}
+
+void EmitEdges(const JaegerTrace& trace,
+               const std::function<void(std::string_view, std::string_view)>& emit) {
+  // Jaeger's findSpan returns the first span with the ID, so keep the first index per ID.
+  absl::flat_hash_map<uint64_t, size_t> first_by_id;
+  first_by_id.reserve(trace.spans.size());
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    first_by_id.try_emplace(trace.spans[i].span_id.value, i);
+  }
+  auto service = [&trace](const Span& s) -> std::string_view {
+    return s.process_index < trace.processes.size() ? trace.processes[s.process_index].service_name
+                                                    : std::string_view();
+  };
+  for (const Span& s : trace.spans) {
+    SpanId parent = s.ParentSpanId();
+    // A zero parent means "root" (Jaeger would look for a span whose ID is zero; we never do).
+    if (parent.IsZero()) continue;
+    auto it = first_by_id.find(parent.value);
+    if (it == first_by_id.end()) continue;
+    std::string_view parent_service = service(trace.spans[it->second]);
+    std::string_view child_service = service(s);
+    if (parent_service == child_service) continue;  // v1 memory store skips same-service edges
+    emit(parent_service, child_service);
+  }
+}
+
+}  // namespace
+
+std::string_view TagTypeName(TagType t) {
+  switch (t) {
+    case TagType::kString:
+      return "string";
+    case TagType::kBool:
+      return "bool";
+    case TagType::kInt64:
+      return "int64";
+    case TagType::kFloat64:
+      return "float64";
+    case TagType::kBinary:
+      return "binary";
+  }
+  return "string";
+}
+
+std::string TagValueString(const Tag& tag) {
+  switch (tag.type) {
+    case TagType::kString:
+      return std::string(tag.str);
+    case TagType::kBool:
+      return tag.bool_value ? "true" : "false";
+    case TagType::kInt64:
+      return std::to_string(tag.int_value);
+    case TagType::kFloat64: {
+      char buf[40];
+      int n = snprintf(buf, sizeof buf, "%.10g", tag.float_value);
+      return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+    }
+    case TagType::kBinary: {
+      std::string out;
+      out.reserve(tag.str.size() * 2);
+      for (unsigned char c : tag.str) {
+        out += kHexDigits[c >> 4];
+        out += kHexDigits[c & 15];
+      }
+      return out;
+    }
+  }
+  return std::string();
+}
+
+std::string_view Span::Kind() const {
+  for (const Tag& t : tags) {
+    if (t.key == kSpanKindKey) return t.type == TagType::kString ? t.str : std::string_view();
+  }
+  return {};
+}
+
+SpanId Span::ParentSpanId() const {
+  const Reference* follows_from = nullptr;
+  for (const Reference& ref : references) {
+    if (ref.trace_id != trace_id) continue;
+    if (ref.type == RefType::kChildOf) return ref.span_id;
+    if (follows_from == nullptr) follows_from = &ref;
+  }
+  return follows_from != nullptr ? follows_from->span_id : SpanId{};
+}
+
+bool TagEquals(const Tag& a, const Tag& b) {
+  if (a.key != b.key || a.type != b.type) return false;
+  switch (a.type) {
+    case TagType::kString:
+    case TagType::kBinary:
+      return a.str == b.str;
+    case TagType::kBool:
+      return a.bool_value == b.bool_value;
+    case TagType::kInt64:
+      return a.int_value == b.int_value;
+    case TagType::kFloat64:
+      return std::bit_cast<uint64_t>(a.float_value) == std::bit_cast<uint64_t>(b.float_value);
+  }
+  return false;
+}
+
+bool ProcessEquals(const Process& a, const Process& b) {
+  if (a.service_name != b.service_name || a.tags.size() != b.tags.size()) return false;
+  for (size_t i = 0; i < a.tags.size(); ++i) {
+    if (!TagEquals(a.tags[i], b.tags[i])) return false;
+  }
+  return true;
+}
+
+size_t ProcessHash(const Process& p) {
+  size_t h = absl::HashOf(p.service_name, p.tags.size());
+  for (const Tag& t : p.tags) {
+    uint64_t v = 0;
+    switch (t.type) {
+      case TagType::kString:
+      case TagType::kBinary:
+        v = absl::HashOf(t.str);
+        break;
+      case TagType::kBool:
+        v = t.bool_value;
+        break;
+      case TagType::kInt64:
+        v = static_cast<uint64_t>(t.int_value);
+        break;
+      case TagType::kFloat64:
+        v = std::bit_cast<uint64_t>(t.float_value);
+        break;
+    }
+    h = absl::HashOf(h, t.key, static_cast<uint8_t>(t.type), v);
+  }
+  return h;
+}
+
+JaegerTrace ToJaegerTrace(const SpanSet& spans) {
+  return ToJaegerTrace(std::span<const model::Span>(spans.spans()));
+}
+
+JaegerTrace ToJaegerTrace(std::span<const model::Span> spans) {
+  JaegerTrace trace;
+  trace.spans.resize(spans.size());
+  ProcessTable processes(trace);
+  for (size_t i = 0; i < spans.size(); ++i) {
+    ConvertSpan(spans[i], processes, trace.arena, trace.spans[i]);
+  }
+  return trace;
+}
+
+bool SpanHasTag(const model::Span& span, std::string_view key, std::string_view value) {
+  if (AttributesMatch(span.attributes, key, value, false)) return true;
+  if (DerivedTagMatches(span, key, value)) return true;
+  if (span.scope != nullptr && AttributesMatch(span.scope->attributes, key, value, false)) {
+    return true;
+  }
+  if (span.resource != nullptr && AttributesMatch(span.resource->attributes, key, value, true)) {
+    return true;
+  }
+  const bool event_key = key == kEventKey;
+  for (const Event& event : span.events) {
+    if (event_key && EventNameIsField(event) && event.name == value) return true;
+    if (AttributesMatch(event.attributes, key, value, false)) return true;
+  }
+  return false;
+}
+
+void DedupeSharedSpanIds(JaegerTrace& trace) {
+  if (!HasSharedServerSpan(trace)) return;
+  // IDs in use, and those used by a client span.
+  absl::flat_hash_set<uint64_t> used;
+  absl::flat_hash_set<uint64_t> client_ids;
+  used.reserve(trace.spans.size());
+  for (const Span& s : trace.spans) {
+    used.insert(s.span_id.value);
+    if (s.Kind() == "client") client_ids.insert(s.span_id.value);
+  }
+  uint64_t max_assigned = 0;
+  // Smallest unused ID above the last one handed out; IDs never reach UINT64_MAX (as in Jaeger).
+  auto next_id = [&]() -> std::optional<uint64_t> {
+    for (uint64_t id = max_assigned + 1; id != 0 && id < UINT64_MAX; ++id) {
+      if (!used.contains(id)) {
+        max_assigned = id;
+        return id;
+      }
+    }
+    return std::nullopt;
+  };
+  absl::flat_hash_map<uint64_t, uint64_t> old_to_new;
+  for (Span& s : trace.spans) {
+    if (s.Kind() != "server" || !client_ids.contains(s.span_id.value)) continue;
+    std::optional<uint64_t> id = next_id();
+    if (!id) {
+      s.warnings.emplace_back("cannot assign unique span ID, too many spans in the trace");
+      continue;
+    }
+    old_to_new[s.span_id.value] = *id;
+    ReplaceParentId(s, s.span_id);  // the previously shared ID (the client span) is the new parent
+    s.span_id = SpanId{*id};
+  }
+  // Children of the re-identified server spans follow them to their new IDs.
+  for (Span& s : trace.spans) {
+    auto it = old_to_new.find(s.ParentSpanId().value);
+    if (it == old_to_new.end() || s.ParentSpanId().IsZero()) continue;
+    if (s.span_id.value != it->second) ReplaceParentId(s, SpanId{it->second});
+  }
+}
+
+void ForEachDependencyEdge(
+    const JaegerTrace& trace,
+    const std::function<void(std::string_view parent, std::string_view child)>& emit) {
+  if (!HasSharedServerSpan(trace)) {
+    EmitEdges(trace, emit);  // the common case: nothing to de-duplicate, no copy
+    return;
+  }
+  // Zipkin-style shared spans: de-duplicate a skeleton copy (IDs, references, kind, service).
+  JaegerTrace skeleton;
+  skeleton.processes.reserve(trace.processes.size());
+  for (const Process& p : trace.processes) skeleton.processes.push_back({p.service_name, {}});
+  skeleton.spans.resize(trace.spans.size());
+  for (size_t i = 0; i < trace.spans.size(); ++i) {
+    const Span& s = trace.spans[i];
+    Span& c = skeleton.spans[i];
+    c.trace_id = s.trace_id;
+    c.span_id = s.span_id;
+    c.references = s.references;
+    c.process_index = s.process_index;
+    std::string_view kind = s.Kind();
+    if (!kind.empty()) c.tags.push_back(Tag::String(kSpanKindKey, kind));
+  }
+  DedupeSharedSpanIds(skeleton);
+  EmitEdges(skeleton, emit);
+}
+
+}  // namespace skua::model::jaeger

@@ -1,0 +1,219 @@
+#include "pipeline/pipeline.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/synchronization/notification.h"
+#include "base/logging.h"
+
+namespace skua::pipeline {
+
+std::string_view TransportName(Transport t) {
+  switch (t) {
+    case Transport::kGrpc: return "grpc";
+    case Transport::kHttp: return "http";
+    case Transport::kUdp: return "udp";
+    case Transport::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+std::string_view FormatName(Format f) {
+  switch (f) {
+    case Format::kOtlp: return "otlp";
+    case Format::kJaeger: return "jaeger";
+    case Format::kZipkin: return "zipkin";
+    case Format::kProto: return "proto";
+    case Format::kUnknown: return "unknown";
+  }
+  return "unknown";
+}
+
+absl::Status SpanConsumer::ConsumeAndWait(const IngestContext& context, model::SpanSet batch) {
+  absl::Notification done;
+  absl::Status result;
+  Consume(context, std::move(batch), [&](absl::Status s) {
+    result = std::move(s);
+    done.Notify();
+  });
+  done.WaitForNotification();
+  return result;
+}
+
+absl::Status PipelineOptions::Validate() const {
+  if (max_queued_spans == 0) return absl::InvalidArgumentError("queue size must be greater than 0");
+  if (max_queued_bytes == 0) return absl::InvalidArgumentError("queue memory must be greater than 0");
+  if (max_write_spans == 0) return absl::InvalidArgumentError("write batch size must be greater than 0");
+  if (workers <= 0) return absl::InvalidArgumentError("number of workers must be greater than 0");
+  return absl::OkStatus();
+}
+
+namespace {
+constexpr std::string_view kReceivedMetric = "skua_spans_received_total";
+constexpr std::string_view kReceivedHelp = "Spans received by the receivers, by service, transport and format.";
+constexpr std::string_view kAcceptedMetric = "skua_spans_accepted_total";
+constexpr std::string_view kAcceptedHelp = "Spans accepted into the ingest queue.";
+constexpr std::string_view kRefusedMetric = "skua_spans_refused_total";
+constexpr std::string_view kRefusedHelp = "Spans refused with a retryable error (queue full, shutting down), by reason.";
+constexpr std::string_view kStoredMetric = "skua_spans_stored_total";
+constexpr std::string_view kStoredHelp = "Spans written to storage and acknowledged, by service.";
+constexpr std::string_view kFailedMetric = "skua_spans_write_failed_total";
+constexpr std::string_view kFailedHelp = "Spans whose storage write failed (the client was told to retry).";
+}  // namespace
+
+Pipeline::Pipeline(PipelineOptions options, storage::SpanWriter& writer, Metrics& metrics)
+    : options_(std::move(options)),
+      writer_(writer),
+      metrics_(metrics),
+      queue_length_(metrics.GetGauge("skua_queue_spans", "Spans waiting in the ingest queue.")),
+      queue_bytes_(metrics.GetGauge("skua_queue_bytes", "Bytes of decoded spans waiting in the ingest queue.")) {
+  metrics.GetGauge("skua_queue_capacity_spans", "Capacity of the ingest queue, in spans.")
+      .Set(static_cast<double>(options_.max_queued_spans));
+  // Create the aggregate counters up front so they are exported as 0 before the first span.
+  metrics.GetCounter(kRefusedMetric, kRefusedHelp, {{"reason", "queue_full"}});
+  metrics.GetCounter(kFailedMetric, kFailedHelp);
+  for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
+}
+
+Pipeline::~Pipeline() { Stop(); }
+
+std::string Pipeline::ServiceLabel(std::string_view service) {
+  absl::MutexLock lock(&label_mu_);
+  for (const std::string& s : known_services_) {
+    if (s == service) return s;
+  }
+  if (known_services_.size() >= options_.max_service_labels) return "other";
+  known_services_.emplace_back(service);
+  return known_services_.back();
+}
+
+void Pipeline::CountByService(const model::SpanSet& batch, std::string_view metric,
+                              std::string_view help, const MetricLabels& extra) {
+  // Spans of one resource are contiguous in decoded batches; count runs of equal service names.
+  const auto& spans = batch.spans();
+  size_t i = 0;
+  while (i < spans.size()) {
+    std::string_view service = spans[i].service_name();
+    size_t j = i + 1;
+    while (j < spans.size() && spans[j].service_name() == service) ++j;
+    MetricLabels labels{{"service", ServiceLabel(service)}};
+    labels.insert(labels.end(), extra.begin(), extra.end());
+    metrics_.GetCounter(metric, help, labels).Add(j - i);
+    i = j;
+  }
+}
+
+void Pipeline::Consume(const IngestContext& context, model::SpanSet batch, ConsumeDone done) {
+  const size_t spans = batch.size();
+  CountByService(batch, kReceivedMetric, kReceivedHelp,
+                 {{"transport", std::string(TransportName(context.transport))},
+                  {"format", std::string(FormatName(context.format))}});
+  if (spans == 0) {
+    done(absl::OkStatus());
+    return;
+  }
+  const size_t bytes = batch.bytes_used();
+  absl::Status refusal;
+  {
+    absl::MutexLock lock(&mu_);
+    if (stopping_) {
+      refusal = absl::UnavailableError("server is shutting down");
+    } else if (!queue_.empty() && (queued_spans_ + spans > options_.max_queued_spans ||
+                                   queued_bytes_ + bytes > options_.max_queued_bytes)) {
+      // An empty queue always takes one batch, so a batch bigger than the bounds still gets
+      // through (the receivers' message size limit bounds it).
+      refusal = absl::ResourceExhaustedError("server busy: ingest queue is full, retry later");
+    } else {
+      queued_spans_ += spans;
+      queued_bytes_ += bytes;
+      queue_.push_back(Item{std::string(context.tenant), std::move(batch), std::move(done), bytes});
+      queue_length_.Set(static_cast<double>(queued_spans_));
+      queue_bytes_.Set(static_cast<double>(queued_bytes_));
+    }
+  }
+  if (!refusal.ok()) {
+    metrics_
+        .GetCounter(kRefusedMetric, kRefusedHelp,
+                    {{"reason", absl::IsUnavailable(refusal) ? "shutting_down" : "queue_full"}})
+        .Add(spans);
+    done(std::move(refusal));
+    return;
+  }
+  metrics_.GetCounter(kAcceptedMetric, kAcceptedHelp).Add(spans);
+}
+
+void Pipeline::WorkerLoop() {
+  std::vector<Item> items;
+  std::vector<const model::SpanSet*> batches;
+  while (true) {
+    items.clear();
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](Pipeline* p) ABSL_EXCLUSIVE_LOCKS_REQUIRED(p->mu_) {
+            return !p->queue_.empty() || p->stopping_;
+          },
+          this));
+      if (queue_.empty()) return;  // stopping and drained
+      // Take consecutive items of the first item's tenant, up to max_write_spans.
+      size_t spans = 0;
+      const std::string tenant = queue_.front().tenant;
+      while (!queue_.empty() && queue_.front().tenant == tenant &&
+             (items.empty() || spans + queue_.front().batch.size() <= options_.max_write_spans)) {
+        spans += queue_.front().batch.size();
+        items.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    batches.clear();
+    for (const Item& item : items) batches.push_back(&item.batch);
+    absl::Status status = writer_.WriteSpanBatches(items.front().tenant, batches);
+    if (!status.ok()) {
+      SKUA_LOG(WARNING) << "storage write failed for " << items.size()
+                        << " batches (clients will retry): " << status;
+    }
+    size_t spans = 0, bytes = 0;
+    for (Item& item : items) {
+      spans += item.batch.size();
+      bytes += item.bytes;
+      if (status.ok()) {
+        CountByService(item.batch, kStoredMetric, kStoredHelp, {});
+      } else {
+        metrics_.GetCounter(kFailedMetric, kFailedHelp).Add(item.batch.size());
+      }
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      queued_spans_ -= spans;
+      queued_bytes_ -= bytes;
+      queue_length_.Set(static_cast<double>(queued_spans_));
+      queue_bytes_.Set(static_cast<double>(queued_bytes_));
+    }
+    // Answer the clients last, after the queue accounting, so an acknowledged client that sends
+    // again immediately sees the freed capacity.
+    for (Item& item : items) {
+      // A write failure is retryable for the client: storage said no, nothing is acknowledged.
+      item.done(status.ok() ? absl::OkStatus()
+                            : (absl::IsResourceExhausted(status) || absl::IsUnavailable(status)
+                                   ? status
+                                   : absl::UnavailableError(status.message())));
+    }
+  }
+}
+
+void Pipeline::Stop() {
+  std::call_once(stop_once_, [this] {
+    {
+      absl::MutexLock lock(&mu_);
+      stopping_ = true;
+    }
+    for (std::thread& t : workers_) t.join();
+  });
+}
+
+size_t Pipeline::queued_spans() const {
+  absl::MutexLock lock(&mu_);
+  return queued_spans_;
+}
+
+}  // namespace skua::pipeline

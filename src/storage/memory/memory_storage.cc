@@ -1,0 +1,629 @@
+#include "storage/memory/memory_storage.h"
+
+#include <algorithm>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/container/inlined_vector.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "base/logging.h"
+#include "model/convert/jaeger.h"
+
+namespace skua::storage::memory {
+namespace {
+
+// Estimated index memory charged per stored span (span-ID index entry) and per trace (entry,
+// order-map nodes, service set), on top of the arenas' own accounting.
+constexpr uint64_t kPerSpanOverhead = 48;
+constexpr uint64_t kPerTraceOverhead = 512;
+// Estimated per-entry overhead of the service/operation index, on top of the name's bytes.
+constexpr uint64_t kIndexEntryOverhead = 64;
+// Tail segments of a trace are merged while the older one is not larger than the newer one
+// (a binary counter: O(log n) segments, each span copied O(log n) times) unless the merged segment
+// would exceed this many spans; segments this large have negligible per-segment overhead.
+constexpr size_t kCompactLimitSpans = 4096;
+
+bool EventsEqual(std::span<const model::Event> a, std::span<const model::Event> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].time_unix_nano != b[i].time_unix_nano || a[i].name != b[i].name ||
+        a[i].dropped_attributes_count != b[i].dropped_attributes_count ||
+        !model::AttributesEqual(a[i].attributes, b[i].attributes)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool LinksEqual(std::span<const model::Link> a, std::span<const model::Link> b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].trace_id != b[i].trace_id || a[i].span_id != b[i].span_id ||
+        a[i].trace_state != b[i].trace_state || a[i].flags != b[i].flags ||
+        a[i].dropped_attributes_count != b[i].dropped_attributes_count ||
+        !model::AttributesEqual(a[i].attributes, b[i].attributes)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Span identity for idempotent writes: IDs and every field of content, including the resource
+// and scope it came from.
+bool SpanContentEquals(const model::Span& a, const model::Span& b) {
+  if (a.trace_id != b.trace_id || a.span_id != b.span_id || a.parent_span_id != b.parent_span_id ||
+      a.trace_state != b.trace_state || a.flags != b.flags || a.name != b.name ||
+      a.kind != b.kind || a.start_time_unix_nano != b.start_time_unix_nano ||
+      a.end_time_unix_nano != b.end_time_unix_nano ||
+      a.dropped_attributes_count != b.dropped_attributes_count ||
+      a.dropped_events_count != b.dropped_events_count ||
+      a.dropped_links_count != b.dropped_links_count || a.status.code != b.status.code ||
+      a.status.message != b.status.message) {
+    return false;
+  }
+  if (!model::AttributesEqual(a.attributes, b.attributes) || !EventsEqual(a.events, b.events) ||
+      !LinksEqual(a.links, b.links)) {
+    return false;
+  }
+  if ((a.resource == nullptr) != (b.resource == nullptr)) return false;
+  if (a.resource != nullptr && !model::ResourceEquals(*a.resource, *b.resource)) return false;
+  if ((a.scope == nullptr) != (b.scope == nullptr)) return false;
+  if (a.scope != nullptr && !model::ScopeEquals(*a.scope, *b.scope)) return false;
+  return true;
+}
+
+uint64_t SegmentBytes(const model::SpanSet& seg) {
+  return seg.bytes_used() + seg.size() * kPerSpanOverhead;
+}
+
+// The span predicates of jaeger-compat §3.2: service and operation exact, start inclusive,
+// durations inclusive with 0 = unbounded, every tag on this one span.
+bool SpanMatches(const model::Span& span, const TraceQuery& query) {
+  if (!query.service_name.empty() && span.service_name() != query.service_name) return false;
+  if (!query.operation_name.empty() && span.name != query.operation_name) return false;
+  if (span.start_time_unix_nano < query.start_time_min ||
+      span.start_time_unix_nano > query.start_time_max) {
+    return false;
+  }
+  const uint64_t duration = span.duration_nanos();
+  if (query.duration_min != 0 && duration < query.duration_min) return false;
+  if (query.duration_max != 0 && duration > query.duration_max) return false;
+  for (const auto& [key, value] : query.tags) {
+    // Span, resource, scope and event attributes and the derived tags (otel.scope.*, span.kind,
+    // error, …); link attributes are not searched.
+    if (!model::jaeger::SpanHasTag(span, key, value)) return false;
+  }
+  return true;
+}
+
+// Debian's abseil has its own string_view type; heterogeneous hash lookups need it.
+absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+absl::Status ClosedError() { return absl::UnavailableError("memory storage is closed"); }
+
+}  // namespace
+
+absl::Status MemoryOptions::Validate() const {
+  if (max_bytes == 0) return absl::InvalidArgumentError("memory.max_bytes must be > 0");
+  if (max_services == 0) return absl::InvalidArgumentError("memory.max_services must be > 0");
+  if (max_operations_per_service == 0) {
+    return absl::InvalidArgumentError("memory.max_operations_per_service must be > 0");
+  }
+  if (max_index_bytes == 0) {
+    return absl::InvalidArgumentError("memory.max_index_bytes must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+// One stored trace. All fields are guarded by MemoryStorage::mu_.
+struct MemoryStorage::TraceEntry {
+  model::TraceId id;
+  uint64_t seq = 0;  // first-seen order
+  Tenant* tenant = nullptr;
+  // Immutable once published; shared with readers that snapshot them.
+  std::vector<Segment> segments;
+  // Span ID → the stored spans with that ID (pointers into `segments`), for idempotent writes.
+  absl::flat_hash_map<uint64_t, absl::InlinedVector<const model::Span*, 1>> by_span_id;
+  uint64_t span_count = 0;
+  uint64_t bytes = 0;  // charged against max_bytes
+  uint64_t min_start = UINT64_MAX;
+  uint64_t max_start = 0;
+  // Non-empty service names of the trace's spans (keys of Tenant::traces_by_service).
+  absl::flat_hash_set<std::string> services;
+};
+
+// All fields are guarded by MemoryStorage::mu_.
+struct MemoryStorage::Tenant {
+  absl::flat_hash_map<model::TraceId, std::unique_ptr<TraceEntry>, model::TraceIdHash> traces;
+  // The tenant's traces by first-seen sequence number: the max_traces FIFO.
+  absl::btree_map<uint64_t, TraceEntry*> order;
+  // Candidate traces for a service-scoped search.
+  absl::flat_hash_map<std::string, absl::flat_hash_set<TraceEntry*>> traces_by_service;
+  // Service → operation name → bit set of span kinds (bit = SpanKind value). Outlives traces.
+  absl::flat_hash_map<std::string, absl::flat_hash_map<std::string, uint8_t>> operations;
+};
+
+// A reader's snapshot of one trace.
+struct MemoryStorage::Candidate {
+  model::TraceId id;
+  std::vector<Segment> segments;
+  uint64_t newest_match = 0;  // set by Search
+};
+
+namespace {
+
+// Streams the spans of `segments` in chunks of at most kMaxChunkSpans; false if the sink stopped.
+bool StreamTrace(const std::vector<std::shared_ptr<const model::SpanSet>>& segments,
+                 const TraceSink& sink, size_t max_chunk) {
+  model::SpanSet chunk;
+  for (const auto& seg : segments) {
+    for (const model::Span& span : seg->spans()) {
+      chunk.CopySpan(span);
+      if (chunk.size() >= max_chunk) {
+        if (!sink(std::move(chunk))) return false;
+        chunk = model::SpanSet();
+      }
+    }
+  }
+  if (!chunk.empty() && !sink(std::move(chunk))) return false;
+  return true;
+}
+
+}  // namespace
+
+MemoryStorage::MemoryStorage(MemoryOptions options) : options_(std::move(options)) {}
+
+MemoryStorage::~MemoryStorage() = default;
+
+Capabilities MemoryStorage::capabilities() const {
+  Capabilities caps;
+  caps.search_without_service = true;
+  caps.find_trace_ids = true;
+  caps.dependencies = true;
+  caps.operation_span_kinds = true;
+  caps.durable = false;
+  return caps;
+}
+
+absl::Status MemoryStorage::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+  global_order_.clear();
+  tenants_.clear();
+  bytes_ = spans_ = traces_ = index_bytes_ = 0;
+  return absl::OkStatus();
+}
+
+uint64_t MemoryStorage::trace_count() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return traces_;
+}
+
+uint64_t MemoryStorage::span_count() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return spans_;
+}
+
+uint64_t MemoryStorage::bytes_used() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return bytes_;
+}
+
+uint64_t MemoryStorage::evicted_traces() const {
+  absl::ReaderMutexLock lock(&mu_);
+  return evicted_;
+}
+
+MemoryStorage::Tenant& MemoryStorage::GetOrCreateTenantLocked(std::string_view tenant) {
+  auto it = tenants_.find(Key(tenant));
+  if (it == tenants_.end()) {
+    it = tenants_.emplace(std::string(tenant), std::make_unique<Tenant>()).first;
+  }
+  return *it->second;
+}
+
+const MemoryStorage::Tenant* MemoryStorage::FindTenantLocked(std::string_view tenant) const {
+  auto it = tenants_.find(Key(tenant));
+  return it == tenants_.end() ? nullptr : it->second.get();
+}
+
+absl::Status MemoryStorage::WriteSpans(std::string_view tenant, const model::SpanSet& batch) {
+  // Group the batch by trace, in order of first appearance, and deep-copy each group into a new
+  // segment before taking the lock. Identical spans within the batch are copied once.
+  struct Group {
+    model::TraceId id;
+    std::vector<const model::Span*> spans;
+  };
+  std::vector<Group> groups;
+  {
+    absl::flat_hash_map<model::TraceId, size_t, model::TraceIdHash> group_of;
+    for (const model::Span& span : batch.spans()) {
+      auto [it, inserted] = group_of.try_emplace(span.trace_id, groups.size());
+      if (inserted) groups.push_back(Group{span.trace_id, {}});
+      groups[it->second].spans.push_back(&span);
+    }
+  }
+  std::vector<std::shared_ptr<model::SpanSet>> segments;
+  std::vector<uint64_t> segment_bytes;
+  segments.reserve(groups.size());
+  uint64_t total_bytes = 0;
+  for (const Group& group : groups) {
+    absl::flat_hash_map<uint64_t, absl::InlinedVector<const model::Span*, 1>> seen;
+    std::vector<const model::Span*> unique;
+    unique.reserve(group.spans.size());
+    for (const model::Span* span : group.spans) {
+      auto& same_id = seen[span->span_id.value];
+      bool duplicate = std::any_of(same_id.begin(), same_id.end(), [&](const model::Span* other) {
+        return SpanContentEquals(*span, *other);
+      });
+      if (duplicate) continue;
+      same_id.push_back(span);
+      unique.push_back(span);
+    }
+    // Size the first arena block for the group so that small groups stay small.
+    size_t first_block = std::clamp<size_t>(unique.size() * 512, 512, Arena::kMaxBlockSize);
+    auto seg = std::make_shared<model::SpanSet>(first_block);
+    seg->spans().reserve(unique.size());
+    for (const model::Span* span : unique) seg->CopySpan(*span);
+    uint64_t bytes = SegmentBytes(*seg) + kPerTraceOverhead;
+    total_bytes += bytes;
+    segments.push_back(std::move(seg));
+    segment_bytes.push_back(bytes);
+  }
+  if (total_bytes > options_.max_bytes) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("batch needs about ", total_bytes,
+                     " bytes, more than the memory store's whole budget (memory.max_bytes = ",
+                     options_.max_bytes, ")"));
+  }
+
+  absl::MutexLock lock(&mu_);
+  if (closed_) return ClosedError();
+  if (groups.empty()) return absl::OkStatus();
+  Tenant& t = GetOrCreateTenantLocked(tenant);
+  for (size_t i = 0; i < groups.size(); ++i) {
+    PublishLocked(t, groups[i].id, std::move(segments[i]), segment_bytes[i] - kPerTraceOverhead);
+  }
+  while (bytes_ > options_.max_bytes && !global_order_.empty()) {
+    EvictLocked(global_order_.begin()->second);
+  }
+  return absl::OkStatus();
+}
+
+void MemoryStorage::PublishLocked(Tenant& t, const model::TraceId& id,
+                                  std::shared_ptr<model::SpanSet> seg, uint64_t seg_bytes) {
+  auto it = t.traces.find(id);
+  if (it == t.traces.end()) {
+    // A new trace: FIFO eviction by first-seen order (jaeger-compat §3.3).
+    if (options_.max_traces > 0) {
+      while (t.traces.size() >= options_.max_traces && !t.order.empty()) {
+        EvictLocked(t.order.begin()->second);
+      }
+    }
+    auto entry = std::make_unique<TraceEntry>();
+    entry->id = id;
+    entry->seq = next_seq_++;
+    entry->tenant = &t;
+    entry->bytes = kPerTraceOverhead;
+    bytes_ += kPerTraceOverhead;
+    ++traces_;
+    t.order.emplace(entry->seq, entry.get());
+    global_order_.emplace(entry->seq, entry.get());
+    it = t.traces.emplace(id, std::move(entry)).first;
+  }
+  TraceEntry& entry = *it->second;
+
+  // Skip spans identical to stored ones (idempotent retries).
+  std::vector<size_t> keep;
+  keep.reserve(seg->size());
+  for (size_t i = 0; i < seg->size(); ++i) {
+    const model::Span& span = seg->spans()[i];
+    auto found = entry.by_span_id.find(span.span_id.value);
+    if (found != entry.by_span_id.end() &&
+        std::any_of(found->second.begin(), found->second.end(),
+                    [&](const model::Span* other) { return SpanContentEquals(span, *other); })) {
+      continue;
+    }
+    keep.push_back(i);
+  }
+  if (keep.empty()) return;
+  if (keep.size() < seg->size()) {
+    // A partial retry: rare, so copying the new spans again under the lock is acceptable.
+    auto filtered = std::make_shared<model::SpanSet>();
+    filtered->spans().reserve(keep.size());
+    for (size_t i : keep) filtered->CopySpan(seg->spans()[i]);
+    seg = std::move(filtered);
+    seg_bytes = SegmentBytes(*seg);
+  }
+
+  for (const model::Span& span : seg->spans()) {
+    entry.by_span_id[span.span_id.value].push_back(&span);
+    entry.min_start = std::min(entry.min_start, span.start_time_unix_nano);
+    entry.max_start = std::max(entry.max_start, span.start_time_unix_nano);
+    IndexSpanLocked(t, entry, span);
+  }
+  entry.span_count += seg->size();
+  spans_ += seg->size();
+  entry.bytes += seg_bytes;
+  bytes_ += seg_bytes;
+  entry.segments.push_back(std::move(seg));
+  CompactTailLocked(entry);
+}
+
+void MemoryStorage::CompactTailLocked(TraceEntry& entry) {
+  while (entry.segments.size() >= 2) {
+    const model::SpanSet& older = *entry.segments[entry.segments.size() - 2];
+    const model::SpanSet& newer = *entry.segments.back();
+    if (older.size() > newer.size() || older.size() + newer.size() > kCompactLimitSpans) break;
+    auto merged = std::make_shared<model::SpanSet>(
+        std::clamp<size_t>(older.bytes_used() + newer.bytes_used(), 512,
+                           Arena::kMaxBlockSize));
+    merged->spans().reserve(older.size() + newer.size());
+    merged->CopySpans(older.spans());
+    merged->CopySpans(newer.spans());
+    // Repoint the span-ID index from the old copies to the merged ones (same order).
+    size_t i = 0;
+    for (const model::SpanSet* part : {&older, &newer}) {
+      for (const model::Span& old_span : part->spans()) {
+        for (const model::Span*& ptr : entry.by_span_id[old_span.span_id.value]) {
+          if (ptr == &old_span) ptr = &merged->spans()[i];
+        }
+        ++i;
+      }
+    }
+    uint64_t old_bytes = SegmentBytes(older) + SegmentBytes(newer);
+    uint64_t new_bytes = SegmentBytes(*merged);
+    entry.bytes = entry.bytes - old_bytes + new_bytes;
+    bytes_ = bytes_ - old_bytes + new_bytes;
+    entry.segments.pop_back();
+    entry.segments.back() = std::move(merged);
+  }
+}
+
+void MemoryStorage::IndexSpanLocked(Tenant& t, TraceEntry& entry, const model::Span& span) {
+  std::string_view service = span.service_name();
+  if (service.empty()) return;
+  if (!entry.services.contains(Key(service))) {
+    entry.services.emplace(service);
+    t.traces_by_service[Key(service)].insert(&entry);
+  }
+
+  auto svc = t.operations.find(Key(service));
+  if (svc == t.operations.end()) {
+    uint64_t cost = service.size() + kIndexEntryOverhead;
+    if (t.operations.size() >= options_.max_services ||
+        index_bytes_ + cost > options_.max_index_bytes) {
+      return;
+    }
+    index_bytes_ += cost;
+    svc = t.operations.emplace(std::string(service), absl::flat_hash_map<std::string, uint8_t>())
+              .first;
+  }
+  auto& ops = svc->second;
+  auto op = ops.find(Key(span.name));
+  if (op == ops.end()) {
+    uint64_t cost = span.name.size() + kIndexEntryOverhead;
+    if (ops.size() >= options_.max_operations_per_service ||
+        index_bytes_ + cost > options_.max_index_bytes) {
+      return;
+    }
+    index_bytes_ += cost;
+    op = ops.emplace(std::string(span.name), 0).first;
+  }
+  op->second |= static_cast<uint8_t>(1u << static_cast<unsigned>(span.kind));
+}
+
+void MemoryStorage::EvictLocked(TraceEntry* entry) {
+  Tenant& t = *entry->tenant;
+  for (const std::string& service : entry->services) {
+    auto it = t.traces_by_service.find(service);
+    if (it == t.traces_by_service.end()) continue;
+    it->second.erase(entry);
+    if (it->second.empty()) t.traces_by_service.erase(it);
+  }
+  t.order.erase(entry->seq);
+  global_order_.erase(entry->seq);
+  bytes_ -= entry->bytes;
+  spans_ -= entry->span_count;
+  --traces_;
+  ++evicted_;
+  const model::TraceId id = entry->id;
+  t.traces.erase(id);  // destroys *entry; readers keep their segment snapshots alive
+}
+
+absl::StatusOr<std::vector<MemoryStorage::Candidate>> MemoryStorage::SnapshotCandidates(
+    std::string_view tenant, std::string_view service, uint64_t start_min,
+    uint64_t start_max) const {
+  std::vector<Candidate> out;
+  absl::ReaderMutexLock lock(&mu_);
+  if (closed_) return ClosedError();
+  const Tenant* t = FindTenantLocked(tenant);
+  if (t == nullptr) return out;
+  auto consider = [&](const TraceEntry& e) {
+    if (e.span_count == 0 || e.max_start < start_min || e.min_start > start_max) return;
+    out.push_back(Candidate{e.id, e.segments, 0});
+  };
+  if (service.empty()) {
+    out.reserve(t->traces.size());
+    for (const auto& [id, entry] : t->traces) consider(*entry);
+  } else {
+    auto it = t->traces_by_service.find(Key(service));
+    if (it == t->traces_by_service.end()) return out;
+    out.reserve(it->second.size());
+    for (const TraceEntry* entry : it->second) consider(*entry);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<MemoryStorage::Candidate>> MemoryStorage::Search(
+    std::string_view tenant, const TraceQuery& query) const {
+  if (query.num_traces <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("num_traces must be > 0, got ", query.num_traces));
+  }
+  auto candidates = SnapshotCandidates(tenant, query.service_name, query.start_time_min,
+                                       query.start_time_max);
+  if (!candidates.ok()) return candidates.status();
+
+  // Matching and ranking run outside the lock over the immutable snapshots.
+  std::vector<Candidate> matches;
+  for (Candidate& c : *candidates) {
+    bool matched = false;
+    for (const Segment& seg : c.segments) {
+      for (const model::Span& span : seg->spans()) {
+        if (span.start_time_unix_nano >= c.newest_match && SpanMatches(span, query)) {
+          c.newest_match = span.start_time_unix_nano;
+          matched = true;
+        }
+      }
+    }
+    if (matched) matches.push_back(std::move(c));
+  }
+  // Newest first by newest matching span start; trace ID breaks ties so results are stable.
+  auto newer = [](const Candidate& a, const Candidate& b) {
+    if (a.newest_match != b.newest_match) return a.newest_match > b.newest_match;
+    return a.id < b.id;
+  };
+  size_t keep = std::min(matches.size(), static_cast<size_t>(query.num_traces));
+  std::partial_sort(matches.begin(), matches.begin() + keep, matches.end(), newer);
+  matches.resize(keep);
+  return matches;
+}
+
+absl::Status MemoryStorage::GetTraces(std::string_view tenant,
+                                      std::span<const model::TraceId> trace_ids,
+                                      const TraceSink& sink) {
+  std::vector<std::vector<Segment>> snapshots;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (closed_) return ClosedError();
+    const Tenant* t = FindTenantLocked(tenant);
+    if (t == nullptr) return absl::OkStatus();
+    absl::flat_hash_set<model::TraceId, model::TraceIdHash> requested;
+    for (const model::TraceId& id : trace_ids) {
+      if (!requested.insert(id).second) continue;  // each trace once
+      auto it = t->traces.find(id);
+      if (it == t->traces.end() || it->second->span_count == 0) continue;
+      snapshots.push_back(it->second->segments);
+    }
+  }
+  for (const auto& segments : snapshots) {
+    if (!StreamTrace(segments, sink, kMaxChunkSpans)) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status MemoryStorage::FindTraces(std::string_view tenant, const TraceQuery& query,
+                                       const TraceSink& sink) {
+  auto matches = Search(tenant, query);
+  if (!matches.ok()) return matches.status();
+  for (const Candidate& c : *matches) {
+    if (!StreamTrace(c.segments, sink, kMaxChunkSpans)) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<FoundTrace>> MemoryStorage::FindTraceIds(std::string_view tenant,
+                                                                    const TraceQuery& query) {
+  auto matches = Search(tenant, query);
+  if (!matches.ok()) return matches.status();
+  std::vector<FoundTrace> out;
+  out.reserve(matches->size());
+  for (const Candidate& c : *matches) {
+    FoundTrace found;
+    found.trace_id = c.id;
+    found.start_time = UINT64_MAX;
+    for (const Segment& seg : c.segments) {
+      for (const model::Span& span : seg->spans()) {
+        found.start_time = std::min(found.start_time, span.start_time_unix_nano);
+        found.end_time =
+            std::max(found.end_time, std::max(span.end_time_unix_nano, span.start_time_unix_nano));
+      }
+    }
+    out.push_back(found);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<std::string>> MemoryStorage::GetServices(std::string_view tenant) {
+  std::vector<std::string> out;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (closed_) return ClosedError();
+    const Tenant* t = FindTenantLocked(tenant);
+    if (t == nullptr) return out;
+    out.reserve(t->operations.size());
+    for (const auto& [service, ops] : t->operations) out.push_back(service);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+absl::StatusOr<std::vector<Operation>> MemoryStorage::GetOperations(std::string_view tenant,
+                                                                    const OperationQuery& query) {
+  std::vector<Operation> out;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (closed_) return ClosedError();
+    const Tenant* t = FindTenantLocked(tenant);
+    if (t == nullptr) return out;
+    auto svc = t->operations.find(query.service_name);
+    if (svc == t->operations.end()) return out;
+    for (const auto& [name, kinds] : svc->second) {
+      for (unsigned k = 0; k <= static_cast<unsigned>(model::SpanKind::kConsumer); ++k) {
+        if ((kinds & (1u << k)) == 0) continue;
+        std::string_view kind = model::SpanKindName(static_cast<model::SpanKind>(k));
+        if (query.span_kind.has_value() && *query.span_kind != kind) continue;
+        out.push_back(Operation{name, std::string(kind)});
+      }
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const Operation& a, const Operation& b) {
+    return std::tie(a.name, a.span_kind) < std::tie(b.name, b.span_kind);
+  });
+  return out;
+}
+
+absl::StatusOr<std::vector<DependencyLink>> MemoryStorage::GetDependencies(std::string_view tenant,
+                                                                           uint64_t start_time,
+                                                                           uint64_t end_time) {
+  auto candidates = SnapshotCandidates(tenant, "", start_time, end_time);
+  if (!candidates.ok()) return candidates.status();
+  absl::btree_map<std::pair<std::string, std::string>, uint64_t> counts;
+  std::vector<model::Span> spans;
+  for (const Candidate& c : *candidates) {
+    bool in_window = false;
+    spans.clear();
+    for (const Segment& seg : c.segments) {
+      for (const model::Span& span : seg->spans()) {
+        in_window = in_window || (span.start_time_unix_nano >= start_time &&
+                                  span.start_time_unix_nano <= end_time);
+        spans.push_back(span);  // a view; the snapshot keeps its memory alive
+      }
+    }
+    if (!in_window) continue;
+    model::jaeger::JaegerTrace trace = model::jaeger::ToJaegerTrace(spans);
+    model::jaeger::ForEachDependencyEdge(
+        trace, [&](std::string_view parent, std::string_view child) {
+          // v1 memory semantics: same-service edges are not dependencies (jaeger-compat §3.3).
+          
+          ++counts[{std::string(parent), std::string(child)}];
+        });
+  }
+  std::vector<DependencyLink> out;
+  out.reserve(counts.size());
+  for (auto& [edge, count] : counts) {
+    out.push_back(DependencyLink{edge.first, edge.second, count, "jaeger"});
+  }
+  return out;
+}
+
+std::unique_ptr<Storage> NewMemoryStorage(MemoryOptions options) {
+  SKUA_CHECK(options.Validate().ok());
+  return std::make_unique<MemoryStorage>(std::move(options));
+}
+
+}  // namespace skua::storage::memory

@@ -1,0 +1,151 @@
+// The in-process storage backend: bounded, per-tenant, nothing survives a restart. It defines the
+// reference semantics of the storage API (jaeger-compat §3.2, §3.3) and doubles as the fake that
+// other modules' tests use. Bounded by trace count (FIFO eviction by first-seen order, Jaeger's
+// MEMORY_MAX_TRACES) and by a byte budget (oldest whole traces evicted first).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "model/ids.h"
+#include "model/span_set.h"
+#include "storage/storage.h"
+
+namespace skua::storage::memory {
+
+struct MemoryOptions {
+  // Most traces kept per tenant (Jaeger's MEMORY_MAX_TRACES / memory.max-traces). When a new trace
+  // arrives at the limit, the tenant's oldest trace by first-seen order (not last use) is evicted
+  // whole (jaeger-compat §3.3). 0 = unbounded by count. Default: 100'000. Restart required.
+  uint64_t max_traces = 100'000;
+  // Byte budget for stored spans across all tenants (arena memory plus a per-span and per-trace
+  // estimate of index overhead). After a write that exceeds it, the oldest traces of any tenant
+  // are evicted whole until usage is back within budget; a single batch larger than the whole
+  // budget is refused with ResourceExhausted. Must be > 0. Default: 1 GiB. Restart required.
+  uint64_t max_bytes = uint64_t{1} << 30;
+  // Services kept in each tenant's service index (GetServices). Like Jaeger's memory store the
+  // service and operation index outlives evicted traces; these caps keep it bounded. Spans of a
+  // service past the cap are still stored and searchable, the name is just not listed. Must be
+  // > 0. Default: 10'000.
+  uint32_t max_services = 10'000;
+  // Operations (name + span kind) kept per service in the index (GetOperations). Must be > 0.
+  // Default: 10'000.
+  uint32_t max_operations_per_service = 10'000;
+  // Byte budget for the names held by the service/operation index, across all tenants; names
+  // past it are not indexed. This bounds the index however long the names are. Must be > 0.
+  // Default: 64 MiB.
+  uint64_t max_index_bytes = uint64_t{64} << 20;
+
+  // InvalidArgument naming the first offending field.
+  absl::Status Validate() const;
+};
+
+// Thread-safe. One reader/writer mutex guards the whole store, but neither side does heavy work
+// while holding it: writers deep-copy a batch before taking the lock, and readers take it only to
+// snapshot (shared) pointers to the immutable span segments of the traces they need, then match,
+// copy and stream outside the lock. Stored spans are never mutated after publication, so a reader
+// keeps a consistent view of a trace even if it is evicted meanwhile.
+class MemoryStorage final : public Storage,
+                            public SpanWriter,
+                            public TraceReader,
+                            public DependencyReader {
+ public:
+  // `options` must pass Validate().
+  explicit MemoryStorage(MemoryOptions options);
+  ~MemoryStorage() override;
+  MemoryStorage(const MemoryStorage&) = delete;
+  MemoryStorage& operator=(const MemoryStorage&) = delete;
+
+  // Storage.
+  Capabilities capabilities() const override;
+  SpanWriter& writer() override { return *this; }
+  TraceReader& reader() override { return *this; }
+  DependencyReader* dependency_reader() override { return this; }
+  absl::Status Close() override;
+
+  // SpanWriter. Spans are grouped by trace; a span identical (IDs and content) to one already
+  // stored in its trace is skipped, a span with a known ID but different content is kept.
+  absl::Status WriteSpans(std::string_view tenant, const model::SpanSet& batch) override;
+
+  // TraceReader. Chunks hold at most kMaxChunkSpans spans. Tags are matched against span,
+  // resource, scope and event attributes and the derived Jaeger tags (model::jaeger::SpanHasTag),
+  // all on one and the same span (jaeger-compat §3.2, §11); link attributes are not searched.
+  absl::Status GetTraces(std::string_view tenant, std::span<const model::TraceId> trace_ids,
+                         const TraceSink& sink) override;
+  absl::Status FindTraces(std::string_view tenant, const TraceQuery& query,
+                          const TraceSink& sink) override;
+  absl::StatusOr<std::vector<FoundTrace>> FindTraceIds(std::string_view tenant,
+                                                       const TraceQuery& query) override;
+  absl::StatusOr<std::vector<std::string>> GetServices(std::string_view tenant) override;
+  absl::StatusOr<std::vector<Operation>> GetOperations(std::string_view tenant,
+                                                       const OperationQuery& query) override;
+
+  // DependencyReader: computed on the fly from the stored traces that have a span starting in the
+  // window; parent→child edges between different services only (jaeger-compat §3.3, v1 memory).
+  absl::StatusOr<std::vector<DependencyLink>> GetDependencies(std::string_view tenant,
+                                                              uint64_t start_time,
+                                                              uint64_t end_time) override;
+
+  // Gauges and counters for metrics and tests, over all tenants.
+  uint64_t trace_count() const;
+  uint64_t span_count() const;
+  // Bytes charged against MemoryOptions::max_bytes.
+  uint64_t bytes_used() const;
+  // Traces evicted by either bound since construction.
+  uint64_t evicted_traces() const;
+
+  static constexpr size_t kMaxChunkSpans = 1000;
+
+ private:
+  struct TraceEntry;
+  struct Tenant;
+  struct Candidate;
+  using Segment = std::shared_ptr<const model::SpanSet>;
+
+  Tenant& GetOrCreateTenantLocked(std::string_view tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  const Tenant* FindTenantLocked(std::string_view tenant) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void PublishLocked(Tenant& tenant, const model::TraceId& id, std::shared_ptr<model::SpanSet> seg,
+                     uint64_t seg_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CompactTailLocked(TraceEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void IndexSpanLocked(Tenant& tenant, TraceEntry& entry, const model::Span& span)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void EvictLocked(TraceEntry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Snapshots the traces of `tenant` that may hold a span of `service` (any service when empty)
+  // starting in [start_min, start_max].
+  absl::StatusOr<std::vector<Candidate>> SnapshotCandidates(std::string_view tenant,
+                                                            std::string_view service,
+                                                            uint64_t start_min,
+                                                            uint64_t start_max) const;
+  // The matching traces of `query`, newest first, at most query.num_traces.
+  absl::StatusOr<std::vector<Candidate>> Search(std::string_view tenant,
+                                                const TraceQuery& query) const;
+
+  const MemoryOptions options_;
+
+  mutable absl::Mutex mu_;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_map<std::string, std::unique_ptr<Tenant>> tenants_ ABSL_GUARDED_BY(mu_);
+  // Every stored trace of every tenant by first-seen sequence number: the byte budget's FIFO.
+  absl::btree_map<uint64_t, TraceEntry*> global_order_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t spans_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t traces_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t evicted_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t index_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+// Returns a MemoryStorage. `options` must pass Validate() (the server validates configuration at
+// startup); invalid options abort.
+std::unique_ptr<Storage> NewMemoryStorage(MemoryOptions options);
+
+}  // namespace skua::storage::memory
