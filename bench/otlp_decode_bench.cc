@@ -116,9 +116,8 @@ const std::string& W1Bytes() {
 }
 
 void SetCounters(benchmark::State& state, size_t bytes) {
-  state.counters["spans/s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()) * kSpansPerRequest,
-                         benchmark::Counter::kIsRate);
+  state.counters["spans/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * kSpansPerRequest, benchmark::Counter::kIsRate);
   state.counters["bytes/span"] = static_cast<double>(bytes) / kSpansPerRequest;
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * bytes));
 }
@@ -132,7 +131,8 @@ void BM_SkuaDecodeOtlpProto(benchmark::State& state) {
       break;
     }
     uint64_t sum = 0;
-    for (const model::Span& span : set->spans()) sum += span.start_time_unix_nano + span.attributes.size();
+    for (const model::Span& span : set->spans())
+      sum += span.start_time_unix_nano + span.attributes.size();
     benchmark::DoNotOptimize(sum);
   }
   SetCounters(state, bytes.size());
@@ -144,7 +144,8 @@ void BM_LibprotobufParseArena(benchmark::State& state) {
   const std::string& bytes = W1Bytes();
   for (auto _ : state) {
     google::protobuf::Arena arena;
-    auto* req = google::protobuf::Arena::CreateMessage<pb_collector::ExportTraceServiceRequest>(&arena);
+    auto* req =
+        google::protobuf::Arena::CreateMessage<pb_collector::ExportTraceServiceRequest>(&arena);
     if (!req->ParseFromString(bytes)) {
       state.SkipWithError("parse failed");
       break;
@@ -152,7 +153,8 @@ void BM_LibprotobufParseArena(benchmark::State& state) {
     uint64_t sum = 0;
     for (const auto& rs : req->resource_spans()) {
       for (const auto& ss : rs.scope_spans()) {
-        for (const auto& span : ss.spans()) sum += span.start_time_unix_nano() + span.attributes_size();
+        for (const auto& span : ss.spans())
+          sum += span.start_time_unix_nano() + span.attributes_size();
       }
     }
     benchmark::DoNotOptimize(sum);

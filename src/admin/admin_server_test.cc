@@ -63,8 +63,7 @@ TEST(FormatGoDurationTest, MatchesGoDurationString) {
 
 TEST(FormatRfc3339Test, GoTimeJsonForm) {
   EXPECT_EQ(FormatRfc3339(absl::UnixEpoch()), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(FormatRfc3339(absl::UnixEpoch() + absl::Milliseconds(500)),
-            "1970-01-01T00:00:00.5Z");
+  EXPECT_EQ(FormatRfc3339(absl::UnixEpoch() + absl::Milliseconds(500)), "1970-01-01T00:00:00.5Z");
   EXPECT_EQ(FormatRfc3339(absl::UnixEpoch() + absl::Nanoseconds(1)),
             "1970-01-01T00:00:00.000000001Z");
   EXPECT_EQ(FormatRfc3339(absl::InfinitePast()), "0001-01-01T00:00:00Z");

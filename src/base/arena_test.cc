@@ -12,9 +12,7 @@
 namespace skua {
 namespace {
 
-bool IsAligned(const void* p, size_t align) {
-  return reinterpret_cast<uintptr_t>(p) % align == 0;
-}
+bool IsAligned(const void* p, size_t align) { return reinterpret_cast<uintptr_t>(p) % align == 0; }
 
 TEST(ArenaTest, AllocationsHonourAlignment) {
   Arena arena(64);

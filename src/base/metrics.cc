@@ -103,8 +103,7 @@ Counter& Metrics::GetCounter(std::string_view name, std::string_view help,
   return *c;
 }
 
-Gauge& Metrics::GetGauge(std::string_view name, std::string_view help,
-                         const MetricLabels& labels) {
+Gauge& Metrics::GetGauge(std::string_view name, std::string_view help, const MetricLabels& labels) {
   absl::MutexLock lock(&mu_);
   auto it = families_.find(name);
   if (it == families_.end()) {

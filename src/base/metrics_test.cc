@@ -64,9 +64,7 @@ TEST(MetricsTest, LabelsKeepGivenOrder) {
 
 TEST(MetricsTest, EscapesLabelValuesAndHelp) {
   Metrics m;
-  m.GetCounter("esc_total", "line1\nline2 back\\slash \"quoted\"",
-               {{"v", "a\\b\"c\nd"}})
-      .Add(2);
+  m.GetCounter("esc_total", "line1\nline2 back\\slash \"quoted\"", {{"v", "a\\b\"c\nd"}}).Add(2);
   std::string text = m.RenderPrometheus();
   // HELP escapes backslash and newline only; label values also escape the double quote.
   EXPECT_THAT(text, HasSubstr("# HELP esc_total line1\\nline2 back\\\\slash \"quoted\"\n"));

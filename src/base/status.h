@@ -29,6 +29,12 @@
 
 namespace skua {
 
+// Debian's abseil has its own absl::string_view (not std::string_view); these convert at the seams.
+inline std::string_view ToStd(absl::string_view s) { return {s.data(), s.size()}; }
+inline absl::string_view ToAbsl(std::string_view s) { return {s.data(), s.size()}; }
+// The status message as a std::string_view.
+inline std::string_view StatusMessage(const absl::Status& s) { return ToStd(s.message()); }
+
 // Drops a status on purpose. `why` documents the decision at the call site and keeps it greppable.
 inline void IgnoreError(const absl::Status& /*status*/, std::string_view /*why*/) {}
 

@@ -56,7 +56,10 @@ TEST(TraceIdTest, FromHexRejectsBadInput) {
   EXPECT_FALSE(TraceId::FromHex("-1").has_value());
   // A bad digit in the high half is caught too.
   EXPECT_FALSE(TraceId::FromHex("z0000000000000000000000000000001").has_value());
-  EXPECT_FALSE(TraceId::FromHex(std::string_view("12\0" "4", 4)).has_value());
+  EXPECT_FALSE(TraceId::FromHex(std::string_view("12\0"
+                                                 "4",
+                                                 4))
+                   .has_value());
   EXPECT_TRUE(TraceId::FromHex(std::string(32, 'f')).has_value());
 }
 

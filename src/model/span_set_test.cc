@@ -88,8 +88,7 @@ std::unique_ptr<Source> MakeSource(std::string service) {
   });
   s.links = d.List<Link>({
       Link{TraceId{9, 9}, SpanId{8}, d.Str("link-state"),
-           d.List<KeyValue>({{d.Str("link.attr"), AnyValue::String(d.Str("link-value"))}}), 0,
-           1},
+           d.List<KeyValue>({{d.Str("link.attr"), AnyValue::String(d.Str("link-value"))}}), 0, 1},
   });
   s.status = Status{StatusCode::kError, d.Str("it broke")};
   s.resource = &src->resource;

@@ -35,9 +35,12 @@ bool IsZlibHeader(std::string_view data) {
 
 int WindowBits(Format f) {
   switch (f) {
-    case Format::kGzip: return 16 + MAX_WBITS;
-    case Format::kZlib: return MAX_WBITS;
-    case Format::kRaw: return -MAX_WBITS;
+    case Format::kGzip:
+      return 16 + MAX_WBITS;
+    case Format::kZlib:
+      return MAX_WBITS;
+    case Format::kRaw:
+      return -MAX_WBITS;
   }
   return MAX_WBITS;
 }
@@ -45,9 +48,7 @@ int WindowBits(Format f) {
 // Owns a z_stream set up for inflate; ends it on destruction.
 class Inflater {
  public:
-  explicit Inflater(Format format) {
-    ok_ = inflateInit2(&zs_, WindowBits(format)) == Z_OK;
-  }
+  explicit Inflater(Format format) { ok_ = inflateInit2(&zs_, WindowBits(format)) == Z_OK; }
   ~Inflater() {
     if (ok_) inflateEnd(&zs_);
   }

@@ -178,8 +178,7 @@ bool IsBodyMethod(std::string_view method) {
 
 // httplib adds these pseudo-headers to every request.
 bool IsPseudoHeader(std::string_view name) {
-  return EqualsIgnoreCase(name, "REMOTE_ADDR") ||
-         EqualsIgnoreCase(name, "REMOTE_PORT") ||
+  return EqualsIgnoreCase(name, "REMOTE_ADDR") || EqualsIgnoreCase(name, "REMOTE_PORT") ||
          EqualsIgnoreCase(name, "LOCAL_ADDR") || EqualsIgnoreCase(name, "LOCAL_PORT");
 }
 
@@ -286,8 +285,8 @@ class ConnectionStream final : public httplib::Stream {
   bool has_buffered() const { return pos_ < len_; }
 
   bool is_readable() const override {
-    return has_buffered() || WaitFd(fd_, POLLIN, read_timeout_ms_, ReadStopFd()) ==
-                                 WaitResult::kReady;
+    return has_buffered() ||
+           WaitFd(fd_, POLLIN, read_timeout_ms_, ReadStopFd()) == WaitResult::kReady;
   }
   bool is_writable() const override {
     return WaitFd(fd_, POLLOUT, write_timeout_ms_, -1) == WaitResult::kReady;
@@ -338,12 +337,14 @@ class ConnectionStream final : public httplib::Stream {
   void get_remote_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) FormatAddr(addr, ip, port);
+    if (::getpeername(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      FormatAddr(addr, ip, port);
   }
   void get_local_ip_and_port(std::string& ip, int& port) const override {
     sockaddr_storage addr{};
     socklen_t len = sizeof addr;
-    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0) FormatAddr(addr, ip, port);
+    if (::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+      FormatAddr(addr, ip, port);
   }
   socket_t socket() const override { return fd_; }
 
@@ -381,11 +382,11 @@ class ConnectionStream final : public httplib::Stream {
 struct RequestState {
   httplib::Request* req = nullptr;  // httplib's request, mutable until routing
   ConnectionStream* stream = nullptr;
-  std::string target;  // path and query as received
+  std::string target;                                        // path and query as received
   std::vector<std::pair<std::string, std::string>> headers;  // lower-cased, as received
-  bool compressed = false;   // Content-Encoding gzip or deflate
-  bool accept_gzip = false;  // the client accepts gzip responses
-  int reject_status = 0;     // non-zero: answer this status without reading the body
+  bool compressed = false;                                   // Content-Encoding gzip or deflate
+  bool accept_gzip = false;                                  // the client accepts gzip responses
+  int reject_status = 0;  // non-zero: answer this status without reading the body
   std::string reject_message;
   bool dispatched = false;   // the request reached our code (not an httplib-generated error)
   bool close_after = false;  // the connection cannot carry another request
@@ -678,10 +679,13 @@ bool HttpServerImpl::WaitForNextRequest(ConnectionStream& strm, bool first) {
     if (remaining <= 0) return false;
     int slice = static_cast<int>(std::min<int64_t>(remaining, kIdleSliceMs));
     switch (WaitFd(strm.socket(), POLLIN, slice, stop_fd_)) {
-      case WaitResult::kReady: return true;
-      case WaitResult::kTimeout: break;
+      case WaitResult::kReady:
+        return true;
+      case WaitResult::kTimeout:
+        break;
       case WaitResult::kStopped:
-      case WaitResult::kError: return false;
+      case WaitResult::kError:
+        return false;
     }
     // An idle keep-alive connection gives its worker to a connection waiting in the queue.
     if (!first && pending_connections_.load() > 0) return false;
@@ -746,8 +750,7 @@ void HttpServerImpl::Reject(RequestState& st, int status, std::string message) {
   st.linger = true;
 }
 
-void HttpServerImpl::SetupRequest(httplib::Request& req, ConnectionStream& strm,
-                                  RequestState& st) {
+void HttpServerImpl::SetupRequest(httplib::Request& req, ConnectionStream& strm, RequestState& st) {
   st.req = &req;
   st.target = req.target;
   for (const auto& [name, value] : req.headers) {
@@ -839,6 +842,8 @@ void HttpServerImpl::SetupRequest(httplib::Request& req, ConnectionStream& strm,
     st.close_after = true;
     st.linger = true;
   }
+  // Without framing headers nothing follows the headers, so there is nothing to wait for.
+  if (te.empty() && cl.empty()) st.linger = false;
   strm.SetReadLimit(st.reject_status != 0 ? 0 : body_budget, /*abort_on_stop=*/false);
   req.path = "/";
 }
@@ -876,9 +881,9 @@ void HttpServerImpl::HandleBody(const httplib::Request& req, httplib::Response& 
     if (!inflated.ok()) {
       bool exhausted = inflated.status().code() == absl::StatusCode::kResourceExhausted;
       res.status = exhausted ? 413 : 400;
-      res.set_content(absl::StrCat("cannot decompress request body: ",
-                                   inflated.status().message(), "\n"),
-                      "text/plain; charset=utf-8");
+      res.set_content(
+          absl::StrCat("cannot decompress request body: ", inflated.status().message(), "\n"),
+          "text/plain; charset=utf-8");
       // The body was read completely, so the connection stays usable.
       return;
     }
@@ -916,8 +921,7 @@ void HttpServerImpl::Dispatch(const httplib::Request& req, std::string body,
   res.status = response.status >= 100 && response.status <= 599 ? response.status : 500;
   bool handler_encoded = false;
   for (const auto& [name, value] : response.headers) {
-    if (EqualsIgnoreCase(name, "Content-Type") ||
-        EqualsIgnoreCase(name, "Content-Length")) {
+    if (EqualsIgnoreCase(name, "Content-Type") || EqualsIgnoreCase(name, "Content-Length")) {
       continue;
     }
     if (EqualsIgnoreCase(name, "Content-Encoding")) handler_encoded = true;

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -121,22 +122,30 @@ class RawConnection {
     return ReadUntil([](const std::string&) { return false; }, timeout, eof);
   }
 
-  // Reads until `n` complete responses ("HTTP/1.1 " occurrences followed by a blank line) arrived.
+  // Reads until `n` complete responses (headers plus Content-Length bytes of body) arrived.
   std::string ReadResponses(int n, absl::Duration timeout) {
     bool eof = false;
-    return ReadUntil(
-        [n](const std::string& s) {
-          int seen = 0;
-          for (size_t pos = s.find("\r\n\r\n"); pos != std::string::npos;
-               pos = s.find("\r\n\r\n", pos + 4)) {
-            ++seen;
-          }
-          return seen >= n;
-        },
-        timeout, &eof);
+    return ReadUntil([n](const std::string& s) { return CompleteResponses(s) >= n; }, timeout,
+                     &eof);
   }
 
  private:
+  static int CompleteResponses(const std::string& s) {
+    int complete = 0;
+    size_t pos = 0;
+    for (;;) {
+      size_t end = s.find("\r\n\r\n", pos);
+      if (end == std::string::npos) return complete;
+      std::string head = absl::AsciiStrToLower(s.substr(pos, end - pos));
+      size_t length = 0;
+      size_t cl = head.find("content-length:");
+      if (cl != std::string::npos) length = std::strtoul(head.c_str() + cl + 15, nullptr, 10);
+      if (s.size() < end + 4 + length) return complete;
+      ++complete;
+      pos = end + 4 + length;
+    }
+  }
+
   template <typename Done>
   std::string ReadUntil(Done done, absl::Duration timeout, bool* eof) {
     std::string out;
@@ -190,8 +199,8 @@ std::string GzipZeros(size_t total) {
 std::string ZlibCompress(std::string_view data) {
   uLongf len = compressBound(data.size());
   std::string out(len, '\0');
-  compress(reinterpret_cast<Bytef*>(out.data()), &len,
-           reinterpret_cast<const Bytef*>(data.data()), data.size());
+  compress(reinterpret_cast<Bytef*>(out.data()), &len, reinterpret_cast<const Bytef*>(data.data()),
+           data.size());
   out.resize(len);
   return out;
 }
@@ -224,7 +233,7 @@ TEST(HttpServerTest, LifecycleErrors) {
   EXPECT_EQ(NewHttpServer(same, h.AsHandler())->Start().code(), absl::StatusCode::kUnavailable);
 
   server->Stop();
-  server->Stop();  // idempotent
+  server->Stop();                                       // idempotent
   NewHttpServer(TestOptions(), h.AsHandler())->Stop();  // never started: no-op
 }
 
@@ -319,7 +328,8 @@ TEST(HttpServerTest, ContentLengthOverLimitIs413WithoutReadingBody) {
   RawConnection conn(server->port());
   ASSERT_TRUE(conn.connected());
   // Headers only: if the server waited for the 100 MB body it would never answer.
-  ASSERT_TRUE(conn.Send("POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Length: 100000000\r\n\r\n"));
   bool eof = false;
   std::string response = conn.ReadToEnd(absl::Seconds(10), &eof);
   EXPECT_THAT(response, StartsWith("HTTP/1.1 413"));
@@ -416,8 +426,8 @@ TEST(HttpServerTest, CorruptOrTruncatedGzipIs400) {
                              "application/json");
   ASSERT_TRUE(truncated);
   EXPECT_EQ(truncated->status, 400);
-  auto garbage = cli->Post("/x", {{"Content-Encoding", "gzip"}}, "definitely not gzip",
-                           "application/json");
+  auto garbage =
+      cli->Post("/x", {{"Content-Encoding", "gzip"}}, "definitely not gzip", "application/json");
   ASSERT_TRUE(garbage);
   EXPECT_EQ(garbage->status, 400);
   EXPECT_EQ(h.count(), 0u);
@@ -526,9 +536,8 @@ TEST(HttpServerTest, LargeResponsesAreGzippedWhenAccepted) {
 TEST(HttpServerTest, GzipResponsesCanBeDisabled) {
   HttpServerOptions o = TestOptions();
   o.gzip_responses = false;
-  auto server = StartServer(o, [](const HttpRequest&, HttpResponse& res) {
-    res.body = std::string(10000, 'a');
-  });
+  auto server = StartServer(
+      o, [](const HttpRequest&, HttpResponse& res) { res.body = std::string(10000, 'a'); });
   auto cli = MakeClient(server->port());
   cli->set_decompress(false);
   auto res = cli->Get("/", {{"Accept-Encoding", "gzip"}});
@@ -567,10 +576,10 @@ TEST(HttpServerTest, PipelinedRequestsOnOneConnection) {
   RecordingHandler h;
   auto server = StartServer(TestOptions(), h.AsHandler());
   RawConnection conn(server->port());
-  ASSERT_TRUE(conn.Send(
-      "GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
-      "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
-      "GET /three HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      conn.Send("GET /one HTTP/1.1\r\nHost: x\r\n\r\n"
+                "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc"
+                "GET /three HTTP/1.1\r\nHost: x\r\n\r\n"));
   std::string responses = conn.ReadResponses(3, absl::Seconds(10));
   size_t one = responses.find("GET /one 0");
   size_t two = responses.find("POST /two 3");
@@ -612,8 +621,9 @@ TEST(HttpServerTest, RequestsAreServedConcurrently) {
   auto server = StartServer(o, [&](const HttpRequest&, HttpResponse& res) {
     absl::MutexLock lock(&mu);
     ++inside;
-    bool all = mu.AwaitWithTimeout(
-        absl::Condition(+[](int* n) { return *n >= kParallel; }, &inside), absl::Seconds(10));
+    bool all = mu.AwaitWithTimeout(absl::Condition(
+                                       +[](int* n) { return *n >= kParallel; }, &inside),
+                                   absl::Seconds(10));
     res.status = all ? 200 : 503;
   });
   std::vector<int> statuses(kParallel, 0);

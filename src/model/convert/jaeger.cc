@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <optional>
@@ -139,16 +140,17 @@ void ConvertSpan(const model::Span& s, ProcessTable& processes, Arena& arena, Sp
     js.references.push_back({type, link.trace_id, link.span_id});
   }
 
-  // Tags: the span's attributes, then the derived tags in a fixed order.
+  // Tags in the order the OpenTelemetry → Jaeger translator emits them: scope name/version, the
+  // span's attributes, then kind, status code, error, status description and trace state.
   const Scope* scope = s.scope;
   js.tags.reserve(s.attributes.size() + 7);
-  AppendTags(s.attributes, arena, js.tags);
   if (scope != nullptr && !scope->name.empty()) {
     js.tags.push_back(Tag::String("otel.scope.name", scope->name));
   }
   if (scope != nullptr && !scope->version.empty()) {
     js.tags.push_back(Tag::String("otel.scope.version", scope->version));
   }
+  AppendTags(s.attributes, arena, js.tags);
   if (s.kind != SpanKind::kUnspecified) {
     std::string_view kind = SpanKindName(s.kind);
     if (!kind.empty()) js.tags.push_back(Tag::String(kSpanKindKey, kind));
@@ -178,10 +180,17 @@ void ConvertSpan(const model::Span& s, ProcessTable& processes, Arena& arena, Sp
 
 // --- Tag matching without building tags (SpanHasTag) ---
 
+// Go's strconv.FormatFloat(d, 'g', 10, 64), Jaeger's AsString for floats (§3.2), into `buf`.
+std::string_view FormatFloatAsString(double d, char (&buf)[40]) {
+  if (std::isnan(d)) return "NaN";
+  if (std::isinf(d)) return d > 0 ? "+Inf" : "-Inf";
+  int n = snprintf(buf, sizeof buf, "%.10g", d);
+  return std::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0);
+}
+
 bool DoubleMatches(double d, std::string_view want) {
   char buf[40];
-  int n = snprintf(buf, sizeof buf, "%.10g", d);
-  return n > 0 && std::string_view(buf, static_cast<size_t>(n)) == want;
+  return FormatFloatAsString(d, buf) == want;
 }
 
 bool ValueMatches(const AnyValue& value, std::string_view want) {
@@ -343,8 +352,7 @@ std::string TagValueString(const Tag& tag) {
       return std::to_string(tag.int_value);
     case TagType::kFloat64: {
       char buf[40];
-      int n = snprintf(buf, sizeof buf, "%.10g", tag.float_value);
-      return std::string(buf, n > 0 ? static_cast<size_t>(n) : 0);
+      return std::string(FormatFloatAsString(tag.float_value, buf));
     }
     case TagType::kBinary: {
       std::string out;

@@ -1,5 +1,6 @@
 #include "model/convert/jaeger.h"
 
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -136,17 +137,19 @@ TEST(ToJaegerTraceTest, ConvertsEveryField) {
     tags.emplace_back(std::string(tag.key),
                       std::string(TagTypeName(tag.type)) + ":" + TagValueString(tag));
   }
+  // Scope tags first, then the attributes, then the other derived tags (the order of the
+  // OpenTelemetry translator that Jaeger uses).
   EXPECT_THAT(
       tags,
-      ElementsAre(Pair("str", "string:v"), Pair("flag", "bool:false"), Pair("int", "int64:-7"),
-                  Pair("dbl", "float64:1.5"), Pair("bytes", "binary:010203"),
-                  Pair("arr", "string:[\"a\",1]"), Pair("map", "string:{\"k\":true}"),
-                  Pair("empty", "string:"), Pair("otel.scope.name", "string:io.lib"),
-                  Pair("otel.scope.version", "string:1.2.3"), Pair("span.kind", "string:server"),
-                  Pair("otel.status_code", "string:ERROR"), Pair("error", "bool:true"),
-                  Pair("otel.status_description", "string:boom"),
+      ElementsAre(Pair("otel.scope.name", "string:io.lib"),
+                  Pair("otel.scope.version", "string:1.2.3"), Pair("str", "string:v"),
+                  Pair("flag", "bool:false"), Pair("int", "int64:-7"), Pair("dbl", "float64:1.5"),
+                  Pair("bytes", "binary:010203"), Pair("arr", "string:[\"a\",1]"),
+                  Pair("map", "string:{\"k\":true}"), Pair("empty", "string:"),
+                  Pair("span.kind", "string:server"), Pair("otel.status_code", "string:ERROR"),
+                  Pair("error", "bool:true"), Pair("otel.status_description", "string:boom"),
                   Pair("w3c.tracestate", "string:vendor=x")));
-  EXPECT_EQ(js.tags[4].str, "\x01\x02\x03");
+  EXPECT_EQ(js.tags[6].str, "\x01\x02\x03");
 
   ASSERT_EQ(js.logs.size(), 3u);
   EXPECT_EQ(js.logs[0].timestamp_us, 1485449191639876u);
@@ -260,6 +263,9 @@ TEST(TagValueStringTest, AsStringForms) {
   EXPECT_EQ(TagValueString(Tag::Float("k", 0.1 + 0.2)), "0.3");
   EXPECT_EQ(TagValueString(Tag::Float("k", 1234567890123.0)), "1.23456789e+12");
   EXPECT_EQ(TagValueString(Tag::Float("k", 1e21)), "1e+21");
+  EXPECT_EQ(TagValueString(Tag::Float("k", std::nan(""))), "NaN");  // Go's spelling
+  EXPECT_EQ(TagValueString(Tag::Float("k", HUGE_VAL)), "+Inf");
+  EXPECT_EQ(TagValueString(Tag::Float("k", -HUGE_VAL)), "-Inf");
   EXPECT_EQ(TagValueString(Tag::Binary("k", "\x0a\xff")), "0aff");
   EXPECT_EQ(TagValueString(Tag::String("k", "x y")), "x y");
   EXPECT_EQ(TagTypeName(TagType::kFloat64), "float64");
@@ -299,7 +305,8 @@ class SpanHasTagTest : public ::testing::Test {
         b_.Attrs({KV("http.status_code", AnyValue::Int(200)), KV("ratio", AnyValue::Double(72.5)),
                   KV("ok", AnyValue::Bool(false)), KV("blob", AnyValue::Bytes("\xde\xad")),
                   KV("list", AnyValue::Array(kItems)), KV("nothing", AnyValue()),
-                  KV("dup", AnyValue::String("first")), KV("dup", AnyValue::String("second"))});
+                  KV("nan", AnyValue::Double(NAN)), KV("dup", AnyValue::String("first")),
+                  KV("dup", AnyValue::String("second"))});
     Event ev[2];
     ev[0].name = "cache miss";
     ev[0].attributes = b_.Attrs({KV("key", AnyValue::String("user:1"))});
@@ -320,6 +327,7 @@ TEST_F(SpanHasTagTest, SpanAttributes) {
   EXPECT_FALSE(Has("http.status_code", "201"));
   EXPECT_FALSE(Has("http.status_code", "200.0"));
   EXPECT_TRUE(Has("ratio", "72.5"));
+  EXPECT_TRUE(Has("nan", "NaN"));
   EXPECT_TRUE(Has("ok", "false"));
   EXPECT_FALSE(Has("ok", "true"));
   EXPECT_TRUE(Has("blob", "dead"));

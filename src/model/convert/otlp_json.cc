@@ -47,12 +47,18 @@ bool DecodeBase64(std::string_view in, Arena& arena, std::string_view& out) {
   int bits = 0;
   for (char c : in) {
     int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+' || c == '-') v = 62;
-    else if (c == '/' || c == '_') v = 63;
-    else return false;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9')
+      v = c - '0' + 52;
+    else if (c == '+' || c == '-')
+      v = 62;
+    else if (c == '/' || c == '_')
+      v = 63;
+    else
+      return false;
     acc = (acc << 6) | static_cast<uint32_t>(v);
     bits += 6;
     if (bits >= 8) {
@@ -76,7 +82,8 @@ class JsonDecoder {
       // instrumentationLibrarySpans-era exporters use the same top-level name.
       if (!Is(field.key, "resourceSpans", "resource_spans") || field.value.is_null()) continue;
       dom::array resource_spans;
-      if (field.value.get_array().get(resource_spans)) return Fail("resourceSpans", "must be an array");
+      if (field.value.get_array().get(resource_spans))
+        return Fail("resourceSpans", "must be an array");
       out_.spans().reserve(out_.spans().size() + CountSpans(resource_spans));
       resource_index_ = 0;
       for (dom::element rs : resource_spans) {
@@ -498,9 +505,9 @@ class JsonDecoder {
   }
 
   bool DecodeSpan(dom::element e, Span& span) {
-    static constexpr std::string_view kKinds[] = {
-        "SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL", "SPAN_KIND_SERVER",
-        "SPAN_KIND_CLIENT",      "SPAN_KIND_PRODUCER", "SPAN_KIND_CONSUMER"};
+    static constexpr std::string_view kKinds[] = {"SPAN_KIND_UNSPECIFIED", "SPAN_KIND_INTERNAL",
+                                                  "SPAN_KIND_SERVER",      "SPAN_KIND_CLIENT",
+                                                  "SPAN_KIND_PRODUCER",    "SPAN_KIND_CONSUMER"};
     dom::object obj;
     if (e.get_object().get(obj)) return Fail("", "must be an object");
     for (dom::key_value_pair f : obj) {
@@ -568,7 +575,8 @@ class JsonDecoder {
         } else if (Is(k, "attributes")) {
           if (!GetAttributes(f.value, "events.attributes", event.attributes)) return false;
         } else if (Is(k, "droppedAttributesCount", "dropped_attributes_count")) {
-          if (!GetUint32(f.value, "events.droppedAttributesCount", event.dropped_attributes_count)) {
+          if (!GetUint32(f.value, "events.droppedAttributesCount",
+                         event.dropped_attributes_count)) {
             return false;
           }
         }
@@ -592,7 +600,8 @@ class JsonDecoder {
         std::string_view k = f.key;
         if (f.value.is_null()) continue;
         if (Is(k, "traceId", "trace_id")) {
-          if (!GetTraceId(f.value, "links.traceId", /*allow_empty=*/true, link.trace_id)) return false;
+          if (!GetTraceId(f.value, "links.traceId", /*allow_empty=*/true, link.trace_id))
+            return false;
         } else if (Is(k, "spanId", "span_id")) {
           if (!GetSpanId(f.value, "links.spanId", /*allow_empty=*/true, link.span_id)) return false;
         } else if (Is(k, "traceState", "trace_state")) {
@@ -694,13 +703,27 @@ void AppendJsonString(std::string& out, std::string_view s) {
       }
     } else {
       switch (c) {
-        case '"': out.append("\\\""); break;
-        case '\\': out.append("\\\\"); break;
-        case '\n': out.append("\\n"); break;
-        case '\r': out.append("\\r"); break;
-        case '\t': out.append("\\t"); break;
-        case '\b': out.append("\\b"); break;
-        case '\f': out.append("\\f"); break;
+        case '"':
+          out.append("\\\"");
+          break;
+        case '\\':
+          out.append("\\\\");
+          break;
+        case '\n':
+          out.append("\\n");
+          break;
+        case '\r':
+          out.append("\\r");
+          break;
+        case '\t':
+          out.append("\\t");
+          break;
+        case '\b':
+          out.append("\\b");
+          break;
+        case '\f':
+          out.append("\\f");
+          break;
         default: {
           char buf[6] = {'\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 15]};
           out.append(buf, 6);
@@ -861,12 +884,16 @@ class JsonEncoder {
 
   void Value(const AnyValue& v) {
     switch (v.type()) {
-      case ValueType::kEmpty: out_.append("{}"); return;
+      case ValueType::kEmpty:
+        out_.append("{}");
+        return;
       case ValueType::kString:
         out_.append("{\"stringValue\":");
         AppendJsonString(out_, v.string_value());
         break;
-      case ValueType::kBool: out_.append(v.bool_value() ? "{\"boolValue\":true" : "{\"boolValue\":false"); break;
+      case ValueType::kBool:
+        out_.append(v.bool_value() ? "{\"boolValue\":true" : "{\"boolValue\":false");
+        break;
       case ValueType::kInt:
         out_.append("{\"intValue\":");
         AppendQuotedInteger(out_, v.int_value());
@@ -1026,7 +1053,13 @@ class JsonEncoder {
 }  // namespace
 
 absl::StatusOr<SpanSet> DecodeOtlpJson(std::string_view json, const OtlpDecodeOptions& options) {
-  dom::parser parser;
+  // A parser keeps its buffers between documents; reusing one per thread saves allocating and
+  // faulting in fresh memory for every request. Large documents get a parser of their own so a
+  // thread never holds more than a bounded amount of parser memory.
+  constexpr size_t kReusedParserMaxBytes = 1 << 20;
+  thread_local dom::parser reused_parser;
+  dom::parser one_off_parser;
+  dom::parser& parser = json.size() <= kReusedParserMaxBytes ? reused_parser : one_off_parser;
   dom::element root;
   if (auto error = parser.parse(json.data(), json.size()).get(root); error) {
     return absl::InvalidArgumentError(

@@ -49,7 +49,8 @@ std::string Request(const std::string& spans, const std::string& resource_attrs 
          R"(},"scopeSpans":[{"scope":{"name":"lib"},"spans":[)" + spans + "]}]}]}";
 }
 
-constexpr char kIds[] = R"("traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"a1a2a3a4a5a6a7a8")";
+constexpr char kIds[] =
+    R"("traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"a1a2a3a4a5a6a7a8")";
 
 std::string SpanWithAttribute(const std::string& value_json) {
   return Request(std::string("{") + kIds + R"(,"attributes":[{"key":"k","value":)" + value_json +
@@ -110,9 +111,10 @@ TEST(OtlpJsonDecode, DecodesTheJsExporterBody) {
   ASSERT_EQ(client.events.size(), 1u);
   EXPECT_EQ(client.events[0].name, "exception");
   EXPECT_EQ(client.events[0].time_unix_nano, 1718900000150000000ULL);
-  EXPECT_THAT(std::string(FindAttribute(client.events[0].attributes, "exception.stacktrace")
-                              ->string_value()),
-              HasSubstr("\n    at Socket.emit"));
+  EXPECT_THAT(
+      std::string(
+          FindAttribute(client.events[0].attributes, "exception.stacktrace")->string_value()),
+      HasSubstr("\n    at Socket.emit"));
   ASSERT_EQ(client.links.size(), 1u);
   EXPECT_EQ(client.links[0].trace_id.ToHex(), "4bf92f3577b34da6a3ce929d0e0e4736");
   EXPECT_EQ(client.links[0].span_id.ToHex(), "00f067aa0ba902b7");
@@ -177,7 +179,8 @@ TEST(OtlpJsonDecode, DecodesEveryValueType) {
 // §1.3: enums are integers; the protobuf JSON mapping's names are accepted too.
 TEST(OtlpJsonDecode, AcceptsEnumsAsNumbersOrNames) {
   auto set = DecodeOtlpJson(Request(
-      std::string("{") + kIds + R"(,"kind":"SPAN_KIND_PRODUCER","status":{"code":"STATUS_CODE_OK"}},)" +
+      std::string("{") + kIds +
+      R"(,"kind":"SPAN_KIND_PRODUCER","status":{"code":"STATUS_CODE_OK"}},)" +
       R"({"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000002","kind":5,)"
       R"("status":{"code":2}},)"
       R"({"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"0000000000000003","kind":17})"));
@@ -193,7 +196,8 @@ TEST(OtlpJsonDecode, AcceptsEnumsAsNumbersOrNames) {
 // type; null means absent.
 TEST(OtlpJsonDecode, IgnoresUnknownFieldsAndNulls) {
   std::string json = R"({"resourceSpans":[{"resource":{"attributes":[{"key":"service.name",
-      "value":{"stringValue":"svc"},"extra":1}],"entityRefs":[{"type":"x"}],"droppedAttributesCount":null},
+      "value":{"stringValue":"svc"},"extra":1}],"entityRefs":[{"type":"x"}],
+      "droppedAttributesCount":null},
     "scopeSpans":[{"scope":{"name":"lib","futureField":{"a":[1,2,{"b":null}]}},
       "spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"a1a2a3a4a5a6a7a8",
         "flags":1,"newThing":"x","parentSpanId":null,"traceState":null,
@@ -234,8 +238,9 @@ TEST(OtlpJsonDecode, AcceptsProtoFieldNamesAndLegacyScopeNames) {
 }
 
 TEST(OtlpJsonDecode, EmptyRequests) {
-  for (const char* json : {"{}", R"({"resourceSpans":[]})", R"({"resourceSpans":null})",
-                           R"({"resourceSpans":[{}]})", R"({"resourceSpans":[{"scopeSpans":[{}]}]})"}) {
+  for (const char* json :
+       {"{}", R"({"resourceSpans":[]})", R"({"resourceSpans":null})", R"({"resourceSpans":[{}]})",
+        R"({"resourceSpans":[{"scopeSpans":[{}]}]})"}) {
     auto set = DecodeOtlpJson(json);
     ASSERT_TRUE(set.ok()) << json << ": " << set.status();
     EXPECT_TRUE(set->empty());
@@ -331,7 +336,8 @@ TEST(OtlpJsonEncode, WritesOtlpJsonConventions) {
   EXPECT_THAT(json, HasSubstr(R"("kind":2)"));
   EXPECT_THAT(json, HasSubstr(R"("status":{"message":"boom","code":2})"));
   EXPECT_THAT(json, HasSubstr(R"("flags":769)"));
-  EXPECT_THAT(json, HasSubstr(R"("stringValue":"hello \"world\"\n)" "\xc3\xa9\"}"));
+  EXPECT_THAT(json, HasSubstr(R"("stringValue":"hello \"world\"\n)"
+                              "\xc3\xa9\"}"));
   EXPECT_THAT(json, HasSubstr(R"("stringValue":"at a()\n\tat b()\n")"));
 
   simdjson::dom::parser parser;
@@ -361,8 +367,12 @@ TEST(OtlpJsonEncode, RoundTrips) {
 TEST(OtlpJsonEncode, PreservesSpecialDoubles) {
   SpanSet set;
   KeyValue* kvs = set.arena().AllocateArray<KeyValue>(6);
-  double values[] = {-0.0, 1e300, 5e-324, std::numeric_limits<double>::infinity(),
-                     std::numeric_limits<double>::quiet_NaN(), 0.1};
+  double values[] = {-0.0,
+                     1e300,
+                     5e-324,
+                     std::numeric_limits<double>::infinity(),
+                     std::numeric_limits<double>::quiet_NaN(),
+                     0.1};
   for (int i = 0; i < 6; ++i) kvs[i] = KeyValue{"d", AnyValue::Double(values[i])};
   Span& span = set.spans().emplace_back();
   span.trace_id = TraceId{0, 1};

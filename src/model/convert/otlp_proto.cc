@@ -134,7 +134,8 @@ class ProtoDecoder {
     const uint8_t* start = p;
     uint64_t len;
     if (!ReadVarint(p, end, len)) return Fail("truncated or overlong length varint", start);
-    if (len > static_cast<uint64_t>(end - p)) return Fail("length exceeds the enclosing message", start);
+    if (len > static_cast<uint64_t>(end - p))
+      return Fail("length exceeds the enclosing message", start);
     sub_end = p + len;
     return true;
   }
@@ -243,7 +244,8 @@ class ProtoDecoder {
         case Tag(5, kLen): {  // array_value
           const uint8_t* sub_end;
           if (!ReadLength(p, end, sub_end)) return false;
-          if (depth >= options_.max_value_depth) return Fail("attribute values nested too deeply", p);
+          if (depth >= options_.max_value_depth)
+            return Fail("attribute values nested too deeply", p);
           if (!DecodeArrayValue(p, sub_end, value, depth + 1)) return false;
           p = sub_end;
           break;
@@ -251,7 +253,8 @@ class ProtoDecoder {
         case Tag(6, kLen): {  // kvlist_value
           const uint8_t* sub_end;
           if (!ReadLength(p, end, sub_end)) return false;
-          if (depth >= options_.max_value_depth) return Fail("attribute values nested too deeply", p);
+          if (depth >= options_.max_value_depth)
+            return Fail("attribute values nested too deeply", p);
           if (!DecodeKeyValueList(p, sub_end, value, depth + 1)) return false;
           p = sub_end;
           break;
@@ -803,11 +806,20 @@ template <typename Sink>
 void EmitAnyValueBody(Sink& sink, const AnyValue& value) {
   // Oneof members are written even when they hold the default, so the type survives.
   switch (value.type()) {
-    case ValueType::kEmpty: break;
-    case ValueType::kString: sink.Bytes(1, value.string_value()); break;
-    case ValueType::kBool: sink.Varint(2, value.bool_value() ? 1 : 0); break;
-    case ValueType::kInt: sink.Varint(3, static_cast<uint64_t>(value.int_value())); break;
-    case ValueType::kDouble: sink.Fixed64(4, std::bit_cast<uint64_t>(value.double_value())); break;
+    case ValueType::kEmpty:
+      break;
+    case ValueType::kString:
+      sink.Bytes(1, value.string_value());
+      break;
+    case ValueType::kBool:
+      sink.Varint(2, value.bool_value() ? 1 : 0);
+      break;
+    case ValueType::kInt:
+      sink.Varint(3, static_cast<uint64_t>(value.int_value()));
+      break;
+    case ValueType::kDouble:
+      sink.Fixed64(4, std::bit_cast<uint64_t>(value.double_value()));
+      break;
     case ValueType::kArray:
       sink.Message(5, [&] {
         for (const AnyValue& item : value.array_value()) {
@@ -818,7 +830,9 @@ void EmitAnyValueBody(Sink& sink, const AnyValue& value) {
     case ValueType::kKvList:
       sink.Message(6, [&] { EmitKeyValues(sink, 1, value.kvlist_value()); });
       break;
-    case ValueType::kBytes: sink.Bytes(7, value.string_value()); break;
+    case ValueType::kBytes:
+      sink.Bytes(7, value.string_value());
+      break;
   }
 }
 
@@ -921,7 +935,7 @@ void EmitRequest(Sink& sink, std::span<const Span> spans) {
       ++resource_end;
     }
     const Resource& r = resource ? *resource : kNoResource;
-    sink.Message(1, [&] {  // ResourceSpans
+    sink.Message(1, [&] {    // ResourceSpans
       sink.Message(1, [&] {  // Resource
         EmitKeyValues(sink, 1, r.attributes);
         EmitVarintIfNotZero(sink, 2, r.dropped_attributes_count);
@@ -932,7 +946,7 @@ void EmitRequest(Sink& sink, std::span<const Span> spans) {
         size_t scope_end = j + 1;
         while (scope_end < resource_end && SameScope(scope, spans[scope_end].scope)) ++scope_end;
         const Scope& s = scope ? *scope : kNoScope;
-        sink.Message(2, [&] {  // ScopeSpans
+        sink.Message(2, [&] {    // ScopeSpans
           sink.Message(1, [&] {  // InstrumentationScope
             EmitBytesIfNotEmpty(sink, 1, s.name);
             EmitBytesIfNotEmpty(sink, 2, s.version);

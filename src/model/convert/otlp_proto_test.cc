@@ -21,8 +21,8 @@ namespace skua::model::convert {
 namespace {
 
 using ::google::protobuf::util::MessageDifferencer;
-using ::testing::HasSubstr;
 using testing::ExpectSetMatchesRequest;
+using ::testing::HasSubstr;
 using testing::MakeFullRequest;
 using testing::SpansEquivalent;
 namespace pb_common = testing::pb_common;
@@ -150,13 +150,17 @@ TEST(OtlpProtoDecode, SkipsUnknownFieldsAtEveryLevel) {
   AddUnknownFields(span->mutable_links(0), 3);
   AddUnknownFields(span->mutable_status(), 2);
   for (auto& kv : *span->mutable_attributes()) {
-    if (kv.value().has_array_value()) AddUnknownFields(kv.mutable_value()->mutable_array_value(), 2);
+    if (kv.value().has_array_value())
+      AddUnknownFields(kv.mutable_value()->mutable_array_value(), 2);
     if (kv.value().has_kvlist_value()) {
       AddUnknownFields(kv.mutable_value()->mutable_kvlist_value(), 2);
     }
   }
   // Status field 1 was the deprecated code; senders may still set it.
-  span->mutable_status()->GetReflection()->MutableUnknownFields(span->mutable_status())->AddVarint(1, 2);
+  span->mutable_status()
+      ->GetReflection()
+      ->MutableUnknownFields(span->mutable_status())
+      ->AddVarint(1, 2);
 
   auto with_unknown = Decode(req);
   ASSERT_TRUE(with_unknown.ok()) << with_unknown.status();
@@ -189,15 +193,17 @@ TEST(OtlpProtoDecode, TruncatedInputNeverCrashes) {
 
 TEST(OtlpProtoDecode, RejectsBadVarints) {
   // An 11-byte varint in an unknown field.
-  ExpectInvalid(DecodeOtlpProto(std::string("\x10") + std::string(10, '\xff') + "\x01"),
-                "varint");
+  ExpectInvalid(DecodeOtlpProto(std::string("\x10") + std::string(10, '\xff') + "\x01"), "varint");
   // A varint cut off by the end of input.
   ExpectInvalid(DecodeOtlpProto(std::string("\x10\x80\x80", 3)), "varint");
   // A tag cut off by the end of input.
   ExpectInvalid(DecodeOtlpProto(std::string("\x80", 1)), "tag");
   // A length prefix cut off, and one larger than the input.
   ExpectInvalid(DecodeOtlpProto(std::string("\x0a\x80", 2)), "length");
-  ExpectInvalid(DecodeOtlpProto(std::string("\x0a\x05" "abc", 5)), "length exceeds");
+  ExpectInvalid(DecodeOtlpProto(std::string("\x0a\x05"
+                                            "abc",
+                                            5)),
+                "length exceeds");
   // A length near 2^64 must not wrap the bounds check.
   ExpectInvalid(DecodeOtlpProto(std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11)),
                 "length exceeds");
@@ -391,9 +397,7 @@ TEST(OtlpProtoEncode, GroupsConsecutiveSpansByResourceAndScope) {
   EXPECT_TRUE(SpansEquivalent(set.spans(), decoded->spans(), &why)) << why;
 }
 
-TEST(OtlpProtoEncode, EmptyInputEncodesAnEmptyRequest) {
-  EXPECT_EQ(EncodeOtlpProto({}), "");
-}
+TEST(OtlpProtoEncode, EmptyInputEncodesAnEmptyRequest) { EXPECT_EQ(EncodeOtlpProto({}), ""); }
 
 // Non-finite and signed-zero doubles and extreme integers survive the protobuf round trip.
 TEST(OtlpProtoEncode, PreservesExtremeValues) {

@@ -83,7 +83,7 @@ inline void AddEveryValueType(google::protobuf::RepeatedPtrField<pb_common::KeyV
     arr->add_values()->set_string_value("two");
     auto* inner = arr->add_values()->mutable_array_value();
     inner->add_values()->set_bool_value(true);
-    inner->add_values();  // empty value inside an array
+    inner->add_values();                       // empty value inside an array
     arr->add_values()->mutable_array_value();  // empty array
   }
   {
@@ -230,10 +230,12 @@ inline void ExpectAttributesMatch(const google::protobuf::RepeatedPtrField<pb_co
 }
 
 inline TraceId TraceIdOf(const std::string& bytes) {
-  return bytes.empty() ? TraceId() : TraceId::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()));
+  return bytes.empty() ? TraceId()
+                       : TraceId::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()));
 }
 inline SpanId SpanIdOf(const std::string& bytes) {
-  return bytes.empty() ? SpanId() : SpanId::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()));
+  return bytes.empty() ? SpanId()
+                       : SpanId::FromBytes(reinterpret_cast<const uint8_t*>(bytes.data()));
 }
 
 inline void ExpectSpanMatches(const pb_trace::Span& pb, const Span& s) {

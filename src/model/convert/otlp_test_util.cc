@@ -31,16 +31,24 @@ bool AttributesSame(Attributes a, Attributes b, std::string& why) {
 
 bool ValuesSame(const AnyValue& a, const AnyValue& b, std::string& why) {
   if (a.type() != b.type()) {
-    why = absl::StrCat("value type ", static_cast<int>(a.type()), " vs ", static_cast<int>(b.type()));
+    why =
+        absl::StrCat("value type ", static_cast<int>(a.type()), " vs ", static_cast<int>(b.type()));
     return false;
   }
   bool same = true;
   switch (a.type()) {
-    case ValueType::kEmpty: break;
+    case ValueType::kEmpty:
+      break;
     case ValueType::kString:
-    case ValueType::kBytes: same = a.string_value() == b.string_value(); break;
-    case ValueType::kBool: same = a.bool_value() == b.bool_value(); break;
-    case ValueType::kInt: same = a.int_value() == b.int_value(); break;
+    case ValueType::kBytes:
+      same = a.string_value() == b.string_value();
+      break;
+    case ValueType::kBool:
+      same = a.bool_value() == b.bool_value();
+      break;
+    case ValueType::kInt:
+      same = a.int_value() == b.int_value();
+      break;
     case ValueType::kDouble:
       same = std::bit_cast<uint64_t>(a.double_value()) == std::bit_cast<uint64_t>(b.double_value());
       break;
@@ -58,7 +66,8 @@ bool ValuesSame(const AnyValue& a, const AnyValue& b, std::string& why) {
       }
       break;
     }
-    case ValueType::kKvList: return AttributesSame(a.kvlist_value(), b.kvlist_value(), why);
+    case ValueType::kKvList:
+      return AttributesSame(a.kvlist_value(), b.kvlist_value(), why);
   }
   if (!same) {
     why = absl::StrCat("value '", ValueToString(a), "' vs '", ValueToString(b), "'");
@@ -66,12 +75,12 @@ bool ValuesSame(const AnyValue& a, const AnyValue& b, std::string& why) {
   return same;
 }
 
-#define SKUA_SAME_FIELD(field)                                                          \
-  do {                                                                                  \
-    if (!(a.field == b.field)) {                                                        \
-      why = absl::StrCat(#field " differs");                                            \
-      return false;                                                                     \
-    }                                                                                   \
+#define SKUA_SAME_FIELD(field)               \
+  do {                                       \
+    if (!(a.field == b.field)) {             \
+      why = absl::StrCat(#field " differs"); \
+      return false;                          \
+    }                                        \
   } while (0)
 
 bool ResourcesSame(const Resource* ap, const Resource* bp, std::string& why) {

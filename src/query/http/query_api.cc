@@ -1,7 +1,6 @@
 #include "query/http/query_api.h"
 
 #include <algorithm>
-#include <cstdio>
 #include <limits>
 #include <map>
 #include <memory>

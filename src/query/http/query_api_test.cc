@@ -602,6 +602,46 @@ TEST_F(QueryApiTest, AdditionalHeaders) {
   }
 }
 
+// Bad network input never crashes: every parameter of every route gets hostile values and the
+// answer is a 200 or a 400 with the JSON envelope.
+TEST_F(QueryApiTest, HostileParametersAreRejectedCleanly) {
+  const std::vector<std::string> values = {
+      "", "%", "%zz", "\xff\xfe", std::string("a\0b", 3), "-", "+", "--1", "0x10",
+      std::string(40, '9'), "-" + std::string(40, '9'), "1e309", "NaN", ":", "::", "{", "}",
+      "null", "[]", "{\"a\":{\"b\":1}}", std::string(2000, '['), "{\"a\":1e999}",
+      "{\"a\":\"\\ud800\"}", std::string(100'000, 'x'), "1.5.5s", ".", "1..s", "9e9h",
+      "\xc2\xb5", "\"", "\\"};
+  const std::vector<std::pair<std::string, std::vector<std::string>>> routes = {
+      {"/api/traces",
+       {"service", "operation", "limit", "start", "end", "minDuration", "maxDuration", "tag",
+        "tags", "traceID", "lookback", "prettyPrint", "raw"}},
+      {"/api/operations", {"service", "spanKind"}},
+      {"/api/dependencies", {"endTs", "lookback", "service"}},
+      {"/api/traces/a1", {"raw", "prettyPrint"}},
+  };
+  for (const auto& [path, params] : routes) {
+    for (const std::string& param : params) {
+      for (const std::string& value : values) {
+        std::vector<std::pair<std::string, std::string>> query = {{param, value}};
+        if (param != "service") query.emplace_back("service", "frontend");
+        net::HttpResponse resp = Get(path, query);
+        EXPECT_TRUE(resp.status == 200 || resp.status == 400)
+            << path << " " << param << "=" << value.substr(0, 40) << " → " << resp.status;
+        simdjson::dom::parser parser;
+        EXPECT_EQ(parser.parse(resp.body).error(), simdjson::SUCCESS)
+            << path << " " << param << "=" << value.substr(0, 40);
+      }
+    }
+  }
+  for (const std::string& value : values) {
+    if (value.find('/') != std::string::npos) continue;
+    net::HttpResponse trace = Get("/api/traces/" + value);
+    EXPECT_TRUE(trace.status == 400 || trace.status == 404) << value.substr(0, 40);
+    net::HttpResponse ops = Get("/api/services/" + value + "/operations");
+    EXPECT_TRUE(ops.status == 200 || ops.status == 404) << value.substr(0, 40);
+  }
+}
+
 TEST(QueryApiOptionsTest, Validate) {
   QueryApiOptions options;
   EXPECT_TRUE(options.Validate().ok());

@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "base/logging.h"
+#include "base/status.h"
 #include "model/convert/otlp.h"
 #include "receivers/grpc_server.h"
 #include "storage/storage.h"
@@ -38,10 +39,10 @@ int HttpStatusFor(const absl::Status& s) {
 void WriteStatusBody(Encoding encoding, const absl::Status& s, net::HttpResponse& res) {
   if (encoding == Encoding::kJson) {
     res.content_type = "application/json";
-    res.body = model::convert::EncodeRpcStatusJson(static_cast<int>(s.code()), s.message());
+    res.body = model::convert::EncodeRpcStatusJson(static_cast<int>(s.code()), StatusMessage(s));
   } else {
     res.content_type = "application/x-protobuf";
-    res.body = model::convert::EncodeRpcStatusProto(static_cast<int>(s.code()), s.message());
+    res.body = model::convert::EncodeRpcStatusProto(static_cast<int>(s.code()), StatusMessage(s));
   }
 }
 

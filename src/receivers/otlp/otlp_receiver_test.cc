@@ -169,7 +169,8 @@ TEST_F(OtlpGrpcTest, MalformedMessageIsInvalidArgument) {
 TEST_F(OtlpGrpcTest, UnknownMethodIsUnimplemented) {
   grpc::GenericStub generic(channel_);
   grpc::ClientContext ctx;
-  grpc::ByteBuffer request, response;
+  grpc::Slice empty("");
+  grpc::ByteBuffer request(&empty, 1), response;
   absl::Notification done;
   grpc::Status status;
   generic.UnaryCall(&ctx, "/some.Service/Nope", grpc::StubOptions(), &request, &response,

@@ -67,7 +67,8 @@ absl::Status ParseQuery(simdjson::dom::object q, TraceQuery& out) {
       if (auto e = kv.value.get_int64().get(n); e) return JsonError(key, e);
       out.num_traces = static_cast<int32_t>(n);
     } else {
-      return absl::InvalidArgumentError(absl::StrCat("queries.json: unknown query field ", std::string(key)));
+      return absl::InvalidArgumentError(
+          absl::StrCat("queries.json: unknown query field ", std::string(key)));
     }
   }
   return absl::OkStatus();
@@ -118,8 +119,10 @@ std::string ShiftFixtureTimes(std::string_view json) {
     while (digits < json.size() && absl::ascii_isdigit(json[digits])) ++digits;
     out.append(json.substr(pos, i - pos));
     uint64_t value = 0;
-    if (digits > i && absl::SimpleAtoi(std::string(json.substr(i, digits - i)), &value) && value != 0) {
-      absl::StrAppend(&out, static_cast<uint64_t>(static_cast<int64_t>(value) + FixtureTimeShift()));
+    if (digits > i && absl::SimpleAtoi(std::string(json.substr(i, digits - i)), &value) &&
+        value != 0) {
+      absl::StrAppend(&out,
+                      static_cast<uint64_t>(static_cast<int64_t>(value) + FixtureTimeShift()));
     } else {
       out.append(json.substr(i, digits - i));
     }
@@ -133,13 +136,15 @@ absl::StatusOr<uint64_t> FixtureTime(std::string_view rfc3339) {
   absl::Time t;
   std::string error;
   if (!absl::ParseTime(absl::RFC3339_full, std::string(rfc3339), &t, &error)) {
-    return absl::InvalidArgumentError(absl::StrCat("bad fixture time ", std::string(rfc3339), ": ", error));
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad fixture time ", std::string(rfc3339), ": ", error));
   }
   return static_cast<uint64_t>(absl::ToUnixNanos(t) + FixtureTimeShift());
 }
 
 absl::StatusOr<model::SpanSet> LoadTraceFixture(std::string_view stem) {
-  auto text = ReadFile(absl::StrCat(SourceDir(), "/tests/fixtures/traces/", std::string(stem), ".json"));
+  auto text =
+      ReadFile(absl::StrCat(SourceDir(), "/tests/fixtures/traces/", std::string(stem), ".json"));
   if (!text.ok()) return text.status();
   auto spans = model::convert::DecodeOtlpJson(ShiftFixtureTimes(*text));
   if (!spans.ok()) {

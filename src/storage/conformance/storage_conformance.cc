@@ -24,9 +24,9 @@ using ::testing::ElementsAreArray;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 
-#define CONF_ASSERT_OK(expr)                     \
-  do {                                           \
-    const absl::Status conf_status_ = (expr);    \
+#define CONF_ASSERT_OK(expr)                        \
+  do {                                              \
+    const absl::Status conf_status_ = (expr);       \
     ASSERT_TRUE(conf_status_.ok()) << conf_status_; \
   } while (0)
 
@@ -60,8 +60,8 @@ const model::SpanSet* Fixture(const std::string& stem, std::string* error) {
   return &cache->emplace(stem, std::move(*loaded)).first->second;
 }
 
-#define CONF_FIXTURE(var, stem)                          \
-  std::string var##_error;                               \
+#define CONF_FIXTURE(var, stem)                            \
+  std::string var##_error;                                 \
   const model::SpanSet* var = Fixture(stem, &var##_error); \
   ASSERT_NE(var, nullptr) << var##_error
 
@@ -70,7 +70,7 @@ model::TraceId TraceOf(const model::SpanSet& fixture) { return fixture.spans().f
 // What a streaming read delivered, with the chunk contract checked (storage.h TraceSink: each chunk
 // holds spans of exactly one trace; a trace's chunks are consecutive).
 struct ReadResult {
-  std::vector<model::TraceId> order;  // traces in order of arrival
+  std::vector<model::TraceId> order;                         // traces in order of arrival
   std::map<model::TraceId, std::vector<std::string>> spans;  // canonical spans per trace
   std::vector<std::string> problems;
   size_t chunks = 0;
@@ -137,6 +137,8 @@ std::vector<std::pair<std::string, std::string>> Edges(const std::vector<Depende
 }  // namespace
 
 std::string BackendName(const testing::TestParamInfo<Backend>& info) { return info.param.name; }
+
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 void StorageConformance::SetUp() {
   ASSERT_TRUE(GetParam().make) << "backend " << GetParam().name << " has no factory";
@@ -349,7 +351,7 @@ TEST_P(StorageConformance, LargeTrace) {
     model::Span span = example->spans().front();
     span.trace_id = large_id;
     span.span_id = model::SpanId{i + 1};
-    span.parent_span_id = model::SpanId{i == 0 ? 0 : 1};
+    span.parent_span_id = model::SpanId{i == 0 ? uint64_t{0} : uint64_t{1}};
     span.start_time_unix_nano += i * 1000;
     span.end_time_unix_nano += i * 1000;
     batch.CopySpan(span);
@@ -454,8 +456,8 @@ TEST_P(StorageConformance, TenantIsolation) {
   EXPECT_THAT(*none, IsEmpty());
 
   const model::TraceId ids[] = {TraceOf(*example), TraceOf(*other)};
-  for (std::string_view tenant : {std::string_view("tenant-a"), std::string_view("tenant-b"),
-                                  kDefaultTenant}) {
+  for (std::string_view tenant :
+       {std::string_view("tenant-a"), std::string_view("tenant-b"), kDefaultTenant}) {
     SCOPED_TRACE(absl::StrCat("tenant '", std::string(tenant), "'"));
     ReadResult got;
     CONF_ASSERT_OK(storage_->reader().GetTraces(tenant, ids, Collect(got)));
@@ -501,10 +503,14 @@ TEST_P(StorageConformance, Dependencies) {
     std::vector<uint64_t> counts;
   };
   const Window windows[] = {
-      {"2020-02-02T12:00:00Z", "2020-02-02T23:59:59Z",
-       {{"deps-backend", "deps-db"}, {"deps-frontend", "deps-backend"}}, {2, 2}},
-      {"2020-02-02T12:00:00Z", "2020-02-02T17:30:00Z",
-       {{"deps-backend", "deps-db"}, {"deps-frontend", "deps-backend"}}, {2, 1}},
+      {"2020-02-02T12:00:00Z",
+       "2020-02-02T23:59:59Z",
+       {{"deps-backend", "deps-db"}, {"deps-frontend", "deps-backend"}},
+       {2, 2}},
+      {"2020-02-02T12:00:00Z",
+       "2020-02-02T17:30:00Z",
+       {{"deps-backend", "deps-db"}, {"deps-frontend", "deps-backend"}},
+       {2, 1}},
       {"2020-02-01T00:00:00Z", "2020-02-01T23:59:59Z", {{"deps-frontend", "deps-mailer"}}, {1}},
       {"2020-02-03T00:00:00Z", "2020-02-03T23:59:59Z", {}, {}},
   };

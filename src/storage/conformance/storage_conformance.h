@@ -15,6 +15,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "absl/time/time.h"
@@ -34,6 +35,9 @@ struct Backend {
   // Zero (the default) means reads must see a write as soon as WriteSpans returned OK.
   absl::Duration visibility_timeout = absl::ZeroDuration();
 };
+
+// Prints the backend's name in test output (instead of GoogleTest's byte dump).
+void PrintTo(const Backend& backend, std::ostream* os);
 
 // For INSTANTIATE_TEST_SUITE_P's name generator.
 std::string BackendName(const testing::TestParamInfo<Backend>& info);

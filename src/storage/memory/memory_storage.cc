@@ -359,8 +359,7 @@ void MemoryStorage::CompactTailLocked(TraceEntry& entry) {
     const model::SpanSet& newer = *entry.segments.back();
     if (older.size() > newer.size() || older.size() + newer.size() > kCompactLimitSpans) break;
     auto merged = std::make_shared<model::SpanSet>(
-        std::clamp<size_t>(older.bytes_used() + newer.bytes_used(), 512,
-                           Arena::kMaxBlockSize));
+        std::clamp<size_t>(older.bytes_used() + newer.bytes_used(), 512, Arena::kMaxBlockSize));
     merged->spans().reserve(older.size() + newer.size());
     merged->CopySpans(older.spans());
     merged->CopySpans(newer.spans());
@@ -464,8 +463,8 @@ absl::StatusOr<std::vector<MemoryStorage::Candidate>> MemoryStorage::Search(
     return absl::InvalidArgumentError(
         absl::StrCat("num_traces must be > 0, got ", query.num_traces));
   }
-  auto candidates = SnapshotCandidates(tenant, query.service_name, query.start_time_min,
-                                       query.start_time_max);
+  auto candidates =
+      SnapshotCandidates(tenant, query.service_name, query.start_time_min, query.start_time_max);
   if (!candidates.ok()) return candidates.status();
 
   // Matching and ranking run outside the lock over the immutable snapshots.
@@ -606,12 +605,12 @@ absl::StatusOr<std::vector<DependencyLink>> MemoryStorage::GetDependencies(std::
     }
     if (!in_window) continue;
     model::jaeger::JaegerTrace trace = model::jaeger::ToJaegerTrace(spans);
-    model::jaeger::ForEachDependencyEdge(
-        trace, [&](std::string_view parent, std::string_view child) {
-          // v1 memory semantics: same-service edges are not dependencies (jaeger-compat §3.3).
-          
-          ++counts[{std::string(parent), std::string(child)}];
-        });
+    auto count_edge = [&](std::string_view parent, std::string_view child) {
+      // v1 memory semantics: same-service edges are not dependencies (jaeger-compat §3.3).
+      if (parent == child) return;
+      ++counts[{std::string(parent), std::string(child)}];
+    };
+    model::jaeger::ForEachDependencyEdge(trace, count_edge);
   }
   std::vector<DependencyLink> out;
   out.reserve(counts.size());

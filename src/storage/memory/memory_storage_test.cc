@@ -37,8 +37,7 @@ model::SpanSet MakeBatch(uint64_t trace, const std::vector<int>& indexes,
                          std::string_view service = "svc", size_t attr_bytes = 0) {
   model::SpanSet set;
   const model::KeyValue res_attrs[] = {{"service.name", model::AnyValue::String(service)}};
-  const model::Resource* resource =
-      model::MakeResource(set.arena(), set.CopyAttributes(res_attrs));
+  const model::Resource* resource = model::MakeResource(set.arena(), set.CopyAttributes(res_attrs));
   model::Scope scope_in;
   scope_in.name = "memory-test";
   const model::Scope* scope = set.CopyScope(scope_in);
