@@ -44,6 +44,9 @@ function(skua_cc_fuzzer)
   add_executable(skua_${A_NAME} ${A_SRCS})
   target_link_options(skua_${A_NAME} PRIVATE -fsanitize=fuzzer)
   target_link_libraries(skua_${A_NAME} PRIVATE ${A_DEPS})
+  # New inputs go to a scratch corpus in the build tree; the committed seeds are only read.
+  set(_scratch ${CMAKE_CURRENT_BINARY_DIR}/${A_NAME}_corpus)
+  file(MAKE_DIRECTORY ${_scratch})
   add_test(NAME fuzz.${A_NAME}
-    COMMAND skua_${A_NAME} -max_total_time=20 -rss_limit_mb=1024 -max_len=65536 ${A_CORPUS})
+    COMMAND skua_${A_NAME} -max_total_time=20 -rss_limit_mb=1024 -max_len=65536 ${_scratch} ${A_CORPUS})
 endfunction()
