@@ -50,15 +50,15 @@ absl::Status PipelineOptions::Validate() const {
 
 namespace {
 constexpr std::string_view kReceivedMetric = "skua_spans_received_total";
-constexpr std::string_view kReceivedHelp = "Spans received by the receivers, by service, transport and format.";
+constexpr std::string_view kReceivedHelp = "Spans decoded by the receivers, by service, transport and format.";
 constexpr std::string_view kAcceptedMetric = "skua_spans_accepted_total";
-constexpr std::string_view kAcceptedHelp = "Spans accepted into the ingest queue.";
+constexpr std::string_view kAcceptedHelp = "Spans accepted into the ingest queue, by service and transport.";
 constexpr std::string_view kRefusedMetric = "skua_spans_refused_total";
-constexpr std::string_view kRefusedHelp = "Spans refused with a retryable error (queue full, shutting down), by reason.";
+constexpr std::string_view kRefusedHelp = "Spans refused with a retryable error, by service, transport and reason (queue_full, shutting_down).";
 constexpr std::string_view kStoredMetric = "skua_spans_stored_total";
-constexpr std::string_view kStoredHelp = "Spans written to storage and acknowledged, by service.";
+constexpr std::string_view kStoredHelp = "Spans written to storage and acknowledged, by service and transport.";
 constexpr std::string_view kFailedMetric = "skua_spans_write_failed_total";
-constexpr std::string_view kFailedHelp = "Spans whose storage write failed (the client was told to retry).";
+constexpr std::string_view kFailedHelp = "Spans whose storage write failed (the client was told to retry), by service and transport.";
 }  // namespace
 
 Pipeline::Pipeline(PipelineOptions options, storage::SpanWriter& writer, Metrics& metrics)
@@ -69,9 +69,6 @@ Pipeline::Pipeline(PipelineOptions options, storage::SpanWriter& writer, Metrics
       queue_bytes_(metrics.GetGauge("skua_queue_bytes", "Bytes of decoded spans waiting in the ingest queue.")) {
   metrics.GetGauge("skua_queue_capacity_spans", "Capacity of the ingest queue, in spans.")
       .Set(static_cast<double>(options_.max_queued_spans));
-  // Create the aggregate counters up front so they are exported as 0 before the first span.
-  metrics.GetCounter(kRefusedMetric, kRefusedHelp, {{"reason", "queue_full"}});
-  metrics.GetCounter(kFailedMetric, kFailedHelp);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { WorkerLoop(); });
 }
 
@@ -105,6 +102,7 @@ void Pipeline::CountByService(const model::SpanSet& batch, std::string_view metr
 
 void Pipeline::Consume(const IngestContext& context, model::SpanSet batch, ConsumeDone done) {
   const size_t spans = batch.size();
+  const MetricLabels transport{{"transport", std::string(TransportName(context.transport))}};
   CountByService(batch, kReceivedMetric, kReceivedHelp,
                  {{"transport", std::string(TransportName(context.transport))},
                   {"format", std::string(FormatName(context.format))}});
@@ -126,20 +124,19 @@ void Pipeline::Consume(const IngestContext& context, model::SpanSet batch, Consu
     } else {
       queued_spans_ += spans;
       queued_bytes_ += bytes;
-      queue_.push_back(Item{std::string(context.tenant), std::move(batch), std::move(done), bytes});
+      CountByService(batch, kAcceptedMetric, kAcceptedHelp, transport);
+      queue_.push_back(Item{std::string(context.tenant), context.transport, std::move(batch),
+                            std::move(done), bytes});
       queue_length_.Set(static_cast<double>(queued_spans_));
       queue_bytes_.Set(static_cast<double>(queued_bytes_));
     }
   }
   if (!refusal.ok()) {
-    metrics_
-        .GetCounter(kRefusedMetric, kRefusedHelp,
-                    {{"reason", absl::IsUnavailable(refusal) ? "shutting_down" : "queue_full"}})
-        .Add(spans);
+    MetricLabels labels = transport;
+    labels.emplace_back("reason", absl::IsUnavailable(refusal) ? "shutting_down" : "queue_full");
+    CountByService(batch, kRefusedMetric, kRefusedHelp, labels);
     done(std::move(refusal));
-    return;
   }
-  metrics_.GetCounter(kAcceptedMetric, kAcceptedHelp).Add(spans);
 }
 
 void Pipeline::WorkerLoop() {
@@ -176,11 +173,9 @@ void Pipeline::WorkerLoop() {
     for (Item& item : items) {
       spans += item.batch.size();
       bytes += item.bytes;
-      if (status.ok()) {
-        CountByService(item.batch, kStoredMetric, kStoredHelp, {});
-      } else {
-        metrics_.GetCounter(kFailedMetric, kFailedHelp).Add(item.batch.size());
-      }
+      CountByService(item.batch, status.ok() ? kStoredMetric : kFailedMetric,
+                     status.ok() ? kStoredHelp : kFailedHelp,
+                     {{"transport", std::string(TransportName(item.transport))}});
     }
     {
       absl::MutexLock lock(&mu_);

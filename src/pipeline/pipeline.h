@@ -55,12 +55,14 @@ class Pipeline : public SpanConsumer {
  private:
   struct Item {
     std::string tenant;
+    Transport transport;
     model::SpanSet batch;
     ConsumeDone done;
     size_t bytes = 0;
   };
 
   void WorkerLoop();
+  // Adds the batch's span count per service to `metric`, labelled {service, extra…}.
   void CountByService(const model::SpanSet& batch, std::string_view metric, std::string_view help,
                       const MetricLabels& extra);
   std::string ServiceLabel(std::string_view service);

@@ -72,7 +72,11 @@ TEST(PipelineTest, AcknowledgesOnlyAfterStorageWrote) {
   done.WaitForNotification();
   EXPECT_TRUE(result.ok()) << result;
   EXPECT_EQ(writer.stored_spans(), 3u);
-  EXPECT_EQ(metrics.CounterValue("skua_spans_stored_total", {{"service", "svc"}}), 3u);
+  EXPECT_EQ(metrics.CounterValue("skua_spans_stored_total", {{"service", "svc"}, {"transport", "http"}}),
+            3u);
+  EXPECT_EQ(
+      metrics.CounterValue("skua_spans_accepted_total", {{"service", "svc"}, {"transport", "http"}}),
+      3u);
   EXPECT_EQ(metrics.CounterValue("skua_spans_received_total",
                                  {{"service", "svc"}, {"transport", "http"}, {"format", "otlp"}}),
             3u);
@@ -105,7 +109,8 @@ TEST(PipelineTest, RefusesWithResourceExhaustedWhenFull) {
     ASSERT_FALSE(refusals.empty());
     for (const absl::Status& s : refusals) EXPECT_TRUE(absl::IsResourceExhausted(s)) << s;
   }
-  size_t refused = metrics.CounterValue("skua_spans_refused_total", {{"reason", "queue_full"}});
+  size_t refused = metrics.CounterValue(
+      "skua_spans_refused_total", {{"service", "svc"}, {"transport", "http"}, {"reason", "queue_full"}});
   EXPECT_EQ(refused, refusals.size() * 4);
   writer.Open();
   pipeline.Stop();
@@ -139,7 +144,8 @@ TEST(PipelineTest, StorageFailureIsRetryableForClients) {
   Pipeline pipeline(PipelineOptions{}, writer, metrics);
   absl::Status s = pipeline.ConsumeAndWait(kContext, MakeBatch(2, "svc"));
   EXPECT_TRUE(absl::IsUnavailable(s)) << s;
-  EXPECT_EQ(metrics.CounterValue("skua_spans_write_failed_total"), 2u);
+  EXPECT_EQ(metrics.CounterSum("skua_spans_write_failed_total"), 2u);
+  EXPECT_EQ(metrics.CounterSum("skua_spans_stored_total"), 0u);
 }
 
 TEST(PipelineTest, EmptyBatchIsAcknowledged) {
