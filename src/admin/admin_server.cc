@@ -7,46 +7,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "base/json.h"
 
 namespace skua::admin {
 namespace {
-
-// JSON string body with the escapes Go's encoding/json uses: quote, backslash, control characters,
-// and <, >, & as \u escapes.
-void AppendJsonString(std::string& out, std::string_view s) {
-  out += '"';
-  for (char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      case '<':
-      case '>':
-      case '&':
-        absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          absl::StrAppendFormat(&out, "\\u%04x", static_cast<unsigned char>(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += '"';
-}
 
 // Appends "." and the `digits`-digit fraction `frac` with trailing zeros removed; nothing if zero.
 void AppendFraction(std::string& out, uint64_t frac, int digits) {
@@ -160,11 +124,11 @@ void AdminServer::Handle(const net::HttpRequest& request, net::HttpResponse& res
     auto [status, up_since] = health_.Snapshot();
     const bool ready = status == HealthStatus::kReady;
     std::string body = "{\"status\":";
-    AppendJsonString(body, ready ? "Server available" : "Server not available");
+    AppendJsonString(ready ? "Server available" : "Server not available", body);
     body += ",\"upSince\":";
-    AppendJsonString(body, FormatRfc3339(ready ? up_since : absl::InfinitePast()));
+    AppendJsonString(FormatRfc3339(ready ? up_since : absl::InfinitePast()), body);
     body += ",\"uptime\":";
-    AppendJsonString(body, ready ? FormatGoDuration(health_.Now() - up_since) : "");
+    AppendJsonString(ready ? FormatGoDuration(health_.Now() - up_since) : "", body);
     body += '}';
     response.status = ready ? 200 : 503;
     response.content_type = "application/json";
@@ -175,11 +139,11 @@ void AdminServer::Handle(const net::HttpRequest& request, net::HttpResponse& res
     response.body = metrics_.RenderPrometheus();
   } else if (request.path == "/version") {
     std::string body = "{\"gitCommit\":";
-    AppendJsonString(body, version_.git_commit);
+    AppendJsonString(version_.git_commit, body);
     body += ",\"gitVersion\":";
-    AppendJsonString(body, version_.git_version);
+    AppendJsonString(version_.git_version, body);
     body += ",\"buildDate\":";
-    AppendJsonString(body, version_.build_date);
+    AppendJsonString(version_.build_date, body);
     body += '}';
     response.status = 200;
     response.content_type = "application/json";

@@ -1,5 +1,6 @@
 // skua: the command-line entry point. `skua [all-in-one] [flags]` runs the all-in-one; `skua
-// version` prints the build; `skua help` lists every flag with its environment variable.
+// version` prints the build; `skua tracegen` generates load; `skua help` lists every flag with its
+// environment variable.
 #include <signal.h>
 
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "base/logging.h"
 #include "config/flags.h"
 #include "server/server.h"
+#include "tracegen/command.h"
 
 #ifndef SKUA_GIT_COMMIT
 #define SKUA_GIT_COMMIT "unknown"
@@ -38,6 +40,7 @@ void PrintUsage(const config::FlagSet& flags) {
       "Usage:\n"
       "  skua [all-in-one] [flags]   run collector, storage and query in one process (default)\n"
       "  skua version                print version information as JSON\n"
+      "  skua tracegen [flags]       generate and send test traces (skua tracegen --help)\n"
       "  skua help                   this text\n\n"
       "Flags (each can also be set by the environment variable shown):\n%s",
       flags.Usage().c_str());
@@ -89,6 +92,7 @@ int main(int argc, char** argv) {
     command = args[0];
     args.erase(args.begin());
   }
+  if (command == "tracegen") return tracegen::TracegenMain(args);
   config::FlagSet flags;
   server::DefineAllInOneFlags(flags);
   if (command == "help" || (!args.empty() && (args[0] == "--help" || args[0] == "-h"))) {

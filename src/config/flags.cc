@@ -1,11 +1,11 @@
 #include "config/flags.h"
 
 #include <cctype>
-#include <cmath>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "config/duration.h"
 
 namespace skua::config {
 
@@ -137,45 +137,6 @@ std::string FlagSet::Usage() const {
                     "\")\n      ", flag.help, "\n");
   }
   return out;
-}
-
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view s) {
-  const std::string original(s);
-  auto bad = [&] { return absl::InvalidArgumentError(absl::StrCat("invalid duration \"", original, "\"")); };
-  if (s.empty()) return bad();
-  bool negative = false;
-  if (s[0] == '-' || s[0] == '+') {
-    negative = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return bad();
-  double total = 0;
-  while (!s.empty()) {
-    size_t i = 0;
-    while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-    if (i == 0) return bad();
-    double number;
-    if (!absl::SimpleAtod(absl::string_view(s.data(), i), &number)) return bad();
-    s.remove_prefix(i);
-    size_t j = 0;
-    while (j < s.size() && !std::isdigit(static_cast<unsigned char>(s[j])) && s[j] != '.') ++j;
-    std::string_view unit = s.substr(0, j);
-    s.remove_prefix(j);
-    double mult;
-    if (unit == "ns") mult = 1;
-    else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") mult = 1e3;
-    else if (unit == "ms") mult = 1e6;
-    else if (unit == "s") mult = 1e9;
-    else if (unit == "m") mult = 60e9;
-    else if (unit == "h") mult = 3600e9;
-    else if (unit.empty()) return absl::InvalidArgumentError(absl::StrCat("missing unit in duration \"", original, "\""));
-    else return absl::InvalidArgumentError(absl::StrCat("unknown unit \"", std::string(unit), "\" in duration \"", original, "\""));
-    total += number * mult;
-  }
-  if (total > 9.2e18) return bad();
-  int64_t ns = static_cast<int64_t>(std::llround(total));
-  return negative ? -ns : ns;
 }
 
 }  // namespace skua::config

@@ -31,7 +31,8 @@ class FlagSet {
   std::string GetString(std::string_view name) const;
   absl::StatusOr<int64_t> GetInt(std::string_view name) const;
   absl::StatusOr<bool> GetBool(std::string_view name) const;
-  // Go-style durations ("1h30m", "250ms", "2s"); a bare integer means seconds.
+  // Go durations (config::ParseGoDuration: "1h30m", "250ms", "2s"); a bare integer means seconds.
+  // InvalidArgument "--name: " + Go's message otherwise.
   absl::StatusOr<int64_t> GetDurationNanos(std::string_view name) const;
   // Sizes: a bare integer (bytes) or with a suffix KiB, MiB, GiB (also K/M/G, KB/MB/GB as binary).
   absl::StatusOr<uint64_t> GetBytes(std::string_view name) const;
@@ -53,8 +54,5 @@ class FlagSet {
   };
   std::map<std::string, Flag, std::less<>> flags_;
 };
-
-// Parses a Go time.ParseDuration string ("1.5h", "2h45m", "300ms", "-1.5h", "1µs"); returns ns.
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view s);
 
 }  // namespace skua::config

@@ -1,6 +1,7 @@
 #include "config/flags.h"
 
 #include <map>
+#include <string>
 
 #include "gtest/gtest.h"
 
@@ -73,18 +74,22 @@ TEST(FlagSetTest, Sizes) {
   EXPECT_EQ(*flags.GetBytes("t"), 100u);
 }
 
-TEST(ParseGoDurationTest, Units) {
-  EXPECT_EQ(*ParseGoDuration("1h15m"), (75LL * 60) * 1'000'000'000);
-  EXPECT_EQ(*ParseGoDuration("1.2s"), 1'200'000'000);
-  EXPECT_EQ(*ParseGoDuration("500us"), 500'000);
-  EXPECT_EQ(*ParseGoDuration("500\xC2\xB5s"), 500'000);
-  EXPECT_EQ(*ParseGoDuration("7ns"), 7);
-  EXPECT_EQ(*ParseGoDuration("0"), 0);
-  EXPECT_EQ(*ParseGoDuration("-2ms"), -2'000'000);
-  EXPECT_FALSE(ParseGoDuration("").ok());
-  EXPECT_FALSE(ParseGoDuration("10").ok());
-  EXPECT_FALSE(ParseGoDuration("3d").ok());
-  EXPECT_FALSE(ParseGoDuration("ms").ok());
+// jaeger-compat §7.2: duration flags take Go durations; a bare integer is a number of seconds.
+TEST(FlagSetTest, Durations) {
+  FlagSet flags;
+  flags.Define("go", "1m30s", "");
+  flags.Define("bare", "30", "");
+  flags.Define("frac", "1.5ms", "");
+  flags.Define("bad", "5d", "");
+  ASSERT_TRUE(flags.Parse({}, Env({})).ok());
+  EXPECT_EQ(*flags.GetDurationNanos("go"), 90'000'000'000);
+  EXPECT_EQ(*flags.GetDurationNanos("bare"), 30'000'000'000);
+  EXPECT_EQ(*flags.GetDurationNanos("frac"), 1'500'000);
+  absl::StatusOr<int64_t> bad = flags.GetDurationNanos("bad");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(std::string(bad.status().message()),
+            "--bad: time: unknown unit \"d\" in duration \"5d\"");
 }
 
 }  // namespace

@@ -12,8 +12,11 @@
 #include "pipeline/pipeline.h"
 #include "query/http/query_api.h"
 #include "query/query_service.h"
+#include "receivers/jaeger_grpc/jaeger_grpc_receiver.h"
+#include "receivers/jaeger_thrift/jaeger_thrift_receiver.h"
 #include "receivers/otlp/otlp_receiver.h"
 #include "receivers/receiver.h"
+#include "receivers/zipkin/zipkin_receiver.h"
 #include "server/ports.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
@@ -38,6 +41,29 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   f.Define("collector.otlp.http.host-port", Port(kOtlpHttpPort), "OTLP HTTP listen address.");
   f.Define("collector.otlp.grpc.max-message-size", "4194304",
            "Largest OTLP request accepted (gRPC message or HTTP body, after decompression), bytes.");
+  f.Define("collector.grpc-server.host-port", Port(kJaegerGrpcPort),
+           "Jaeger gRPC (api_v2 CollectorService/PostSpans) listen address; empty disables.");
+  f.Define("collector.grpc-server.max-message-size", "4194304",
+           "Largest Jaeger gRPC request accepted (after decompression), bytes.");
+  f.Define("collector.http-server.host-port", Port(kJaegerThriftHttpPort),
+           "Jaeger Thrift over HTTP (POST /api/traces) listen address; empty disables.");
+  f.Define("processor.jaeger-compact.server-host-port", Port(kAgentCompactUdpPort),
+           "Jaeger agent UDP address for compact Thrift emitBatch (binary also accepted); empty "
+           "disables.");
+  f.Define("processor.jaeger-binary.server-host-port", Port(kAgentBinaryUdpPort),
+           "Jaeger agent UDP address for binary Thrift emitBatch (compact also accepted); empty "
+           "disables.");
+  f.Define("processor.jaeger-compact.server-max-packet-size", "65000",
+           "Largest datagram accepted on the compact agent port, bytes.");
+  f.Define("processor.jaeger-binary.server-max-packet-size", "65000",
+           "Largest datagram accepted on the binary agent port, bytes.");
+  f.Define("processor.jaeger-compact.server-socket-buffer-size", "0",
+           "SO_RCVBUF of the compact agent UDP socket, bytes; 0 = OS default.");
+  f.Define("processor.jaeger-binary.server-socket-buffer-size", "0",
+           "SO_RCVBUF of the binary agent UDP socket, bytes; 0 = OS default.");
+  f.Define("collector.zipkin.host-port", Port(kZipkinPort),
+           "Zipkin HTTP (POST /api/v1/spans, /api/v2/spans) listen address; empty disables. On by "
+           "default, unlike Jaeger.");
   f.Define("collector.queue-size", "100000",
            "Spans the ingest queue holds; when full, clients get 429 / RESOURCE_EXHAUSTED and retry.");
   f.Define("collector.queue-size-memory", "256",
@@ -61,6 +87,9 @@ class AllInOneImpl : public AllInOne {
     storage::memory::MemoryOptions memory;
     bool otlp_enabled = true;
     receivers::otlp::OtlpReceiverOptions otlp;
+    receivers::zipkin::ZipkinReceiverOptions zipkin;
+    receivers::jaeger_grpc::JaegerGrpcReceiverOptions jaeger_grpc;
+    receivers::jaeger_thrift::JaegerThriftReceiverOptions jaeger_thrift;
     pipeline::PipelineOptions pipeline;
     std::string query_host_port;
     query::http::QueryApiOptions query_api;
@@ -103,6 +132,20 @@ class AllInOneImpl : public AllInOne {
 
     if (config_.otlp_enabled) {
       receivers_.push_back(receivers::otlp::NewOtlpReceiver(config_.otlp, *pipeline_, metrics_));
+    }
+    if (!config_.jaeger_grpc.host_port.empty()) {
+      receivers_.push_back(receivers::jaeger_grpc::NewJaegerGrpcReceiver(config_.jaeger_grpc,
+                                                                         *pipeline_, metrics_));
+    }
+    if (!config_.jaeger_thrift.http_host_port.empty() ||
+        !config_.jaeger_thrift.compact_host_port.empty() ||
+        !config_.jaeger_thrift.binary_host_port.empty()) {
+      receivers_.push_back(receivers::jaeger_thrift::NewJaegerThriftReceiver(
+          config_.jaeger_thrift, *pipeline_, metrics_));
+    }
+    if (!config_.zipkin.host_port.empty()) {
+      receivers_.push_back(
+          receivers::zipkin::NewZipkinReceiver(config_.zipkin, *pipeline_, metrics_));
     }
     for (auto& receiver : receivers_) {
       s = receiver->Start();
@@ -180,6 +223,42 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
   }
   c.otlp.max_message_bytes = static_cast<size_t>(max_message);
 
+  c.jaeger_grpc.host_port = f.GetString("collector.grpc-server.host-port");
+  SKUA_ASSIGN_OR_RETURN(int64_t jaeger_grpc_max,
+                        f.GetInt("collector.grpc-server.max-message-size"));
+  if (jaeger_grpc_max <= 0 || jaeger_grpc_max > (1 << 30)) {
+    return absl::InvalidArgumentError(
+        "--collector.grpc-server.max-message-size must be between 1 and 1073741824 bytes");
+  }
+  c.jaeger_grpc.max_message_bytes = static_cast<size_t>(jaeger_grpc_max);
+
+  c.jaeger_thrift.http_host_port = f.GetString("collector.http-server.host-port");
+  c.jaeger_thrift.compact_host_port = f.GetString("processor.jaeger-compact.server-host-port");
+  c.jaeger_thrift.binary_host_port = f.GetString("processor.jaeger-binary.server-host-port");
+  for (auto [flag, out] : {std::pair{"processor.jaeger-compact.server-max-packet-size",
+                                     &c.jaeger_thrift.compact_max_packet_bytes},
+                           std::pair{"processor.jaeger-binary.server-max-packet-size",
+                                     &c.jaeger_thrift.binary_max_packet_bytes}}) {
+    SKUA_ASSIGN_OR_RETURN(int64_t v, f.GetInt(flag));
+    if (v <= 0 || v > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be between 1 and 65535"));
+    }
+    *out = static_cast<size_t>(v);
+  }
+  for (auto [flag, out] : {std::pair{"processor.jaeger-compact.server-socket-buffer-size",
+                                     &c.jaeger_thrift.compact_socket_buffer_bytes},
+                           std::pair{"processor.jaeger-binary.server-socket-buffer-size",
+                                     &c.jaeger_thrift.binary_socket_buffer_bytes}}) {
+    SKUA_ASSIGN_OR_RETURN(int64_t v, f.GetInt(flag));
+    if (v < 0 || v > (1 << 30)) {
+      return absl::InvalidArgumentError(absl::StrCat("--", flag, " must be between 0 and 2^30"));
+    }
+    *out = static_cast<int>(v);
+  }
+  SKUA_RETURN_IF_ERROR(c.jaeger_thrift.Validate());
+
+  c.zipkin.host_port = f.GetString("collector.zipkin.host-port");
+
   SKUA_ASSIGN_OR_RETURN(int64_t queue_size, f.GetInt("collector.queue-size"));
   SKUA_ASSIGN_OR_RETURN(int64_t queue_mib, f.GetInt("collector.queue-size-memory"));
   SKUA_ASSIGN_OR_RETURN(int64_t workers, f.GetInt("collector.num-workers"));
@@ -205,7 +284,8 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
   c.query.adjusters.max_clock_skew_adjustment_us = static_cast<uint64_t>(skew / 1000);
   c.admin_host_port = f.GetString("admin.http.host-port");
   for (const std::string* hp : {&c.otlp.grpc_host_port, &c.otlp.http_host_port, &c.query_host_port,
-                                &c.admin_host_port}) {
+                                &c.admin_host_port, &c.jaeger_grpc.host_port,
+                                &c.zipkin.host_port}) {
     if (!hp->empty()) SKUA_RETURN_IF_ERROR(net::ParseHostPort(*hp).status());
   }
   return std::make_unique<AllInOneImpl>(std::move(c), std::move(version));

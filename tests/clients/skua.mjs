@@ -1,6 +1,7 @@
 // Test harness: starts a real skua all-in-one on free loopback ports and stops it afterwards.
 // Used by every *.test.mjs in this folder. The binary comes from $SKUA_BIN (scripts/test.sh sets it).
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,17 @@ export async function freePort() {
     srv.listen(0, '127.0.0.1', () => {
       const { port } = srv.address();
       srv.close(() => resolve(port));
+    });
+  });
+}
+
+export async function freeUdpPort() {
+  return new Promise((resolve, reject) => {
+    const sock = dgram.createSocket('udp4');
+    sock.on('error', reject);
+    sock.bind(0, '127.0.0.1', () => {
+      const { port } = sock.address();
+      sock.close(() => resolve(port));
     });
   });
 }
@@ -43,6 +55,11 @@ export async function startSkua(extraEnv = {}) {
     otlpHttp: await freePort(),
     query: await freePort(),
     admin: await freePort(),
+    jaegerGrpc: await freePort(),
+    jaegerHttp: await freePort(),
+    zipkin: await freePort(),
+    agentCompact: await freeUdpPort(),
+    agentBinary: await freeUdpPort(),
   };
   const env = {
     ...process.env,
@@ -50,6 +67,17 @@ export async function startSkua(extraEnv = {}) {
     COLLECTOR_OTLP_HTTP_HOST_PORT: `127.0.0.1:${ports.otlpHttp}`,
     QUERY_HTTP_SERVER_HOST_PORT: `127.0.0.1:${ports.query}`,
     ADMIN_HTTP_HOST_PORT: `127.0.0.1:${ports.admin}`,
+    // Jaeger's own names for the Jaeger and Zipkin listeners (jaeger-compat §1.1, §7.2); a skua
+    // without those receivers ignores them.
+    COLLECTOR_GRPC_HOST_PORT: `127.0.0.1:${ports.jaegerGrpc}`,
+    // --collector.grpc-server.host-port's variable by the §7.2 rule (the Jaeger gRPC receiver).
+    COLLECTOR_GRPC_SERVER_HOST_PORT: `127.0.0.1:${ports.jaegerGrpc}`,
+    COLLECTOR_HTTP_HOST_PORT: `127.0.0.1:${ports.jaegerHttp}`,
+    // --collector.http-server.host-port's variable by the §7.2 rule (the Jaeger Thrift receiver).
+    COLLECTOR_HTTP_SERVER_HOST_PORT: `127.0.0.1:${ports.jaegerHttp}`,
+    COLLECTOR_ZIPKIN_HOST_PORT: `127.0.0.1:${ports.zipkin}`,
+    PROCESSOR_JAEGER_COMPACT_SERVER_HOST_PORT: `127.0.0.1:${ports.agentCompact}`,
+    PROCESSOR_JAEGER_BINARY_SERVER_HOST_PORT: `127.0.0.1:${ports.agentBinary}`,
     ...extraEnv,
   };
   const child = spawn(skuaBin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -66,6 +94,8 @@ export async function startSkua(extraEnv = {}) {
     admin: `http://127.0.0.1:${ports.admin}`,
     otlpHttp: `http://127.0.0.1:${ports.otlpHttp}`,
     otlpGrpc: `http://127.0.0.1:${ports.otlpGrpc}`,
+    jaegerHttp: `http://127.0.0.1:${ports.jaegerHttp}`,
+    zipkin: `http://127.0.0.1:${ports.zipkin}`,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return exited;
       child.kill('SIGTERM');

@@ -18,6 +18,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "model/convert/otlp.h"
 #include "simdjson.h"
 
@@ -652,112 +653,6 @@ class JsonDecoder {
 // ---------------------------------------------------------------------------------------------
 // Encoding.
 
-constexpr char kHexDigits[] = "0123456789abcdef";
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Length of the well-formed UTF-8 sequence at the start of `p` (n > 0 bytes), or 0 if ill-formed
-// (overlong forms, surrogates and code points above U+10FFFF are ill-formed).
-size_t Utf8SequenceLength(const unsigned char* p, size_t n) {
-  unsigned char c = p[0];
-  auto cont = [&](size_t i) { return i < n && (p[i] & 0xC0) == 0x80; };
-  if (c >= 0xC2 && c <= 0xDF) return cont(1) ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (!cont(1) || !cont(2)) return 0;
-    if (c == 0xE0 && p[1] < 0xA0) return 0;  // overlong
-    if (c == 0xED && p[1] > 0x9F) return 0;  // surrogate
-    return 3;
-  }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (!cont(1) || !cont(2) || !cont(3)) return 0;
-    if (c == 0xF0 && p[1] < 0x90) return 0;  // overlong
-    if (c == 0xF4 && p[1] > 0x8F) return 0;  // above U+10FFFF
-    return 4;
-  }
-  return 0;
-}
-
-// Appends `s` as a JSON string. Ill-formed UTF-8 (possible in protobuf-decoded strings, which are
-// not validated on the hot path) becomes U+FFFD so the output is always valid JSON.
-void AppendJsonString(std::string& out, std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const size_t n = s.size();
-  out.push_back('"');
-  size_t run_start = 0;
-  size_t i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    out.append(s.data() + run_start, i - run_start);
-    if (c >= 0x80) {
-      size_t len = Utf8SequenceLength(p + i, n - i);
-      if (len == 0) {
-        out.append("\\ufffd");
-        ++i;
-      } else {
-        out.append(s.data() + i, len);
-        i += len;
-      }
-    } else {
-      switch (c) {
-        case '"':
-          out.append("\\\"");
-          break;
-        case '\\':
-          out.append("\\\\");
-          break;
-        case '\n':
-          out.append("\\n");
-          break;
-        case '\r':
-          out.append("\\r");
-          break;
-        case '\t':
-          out.append("\\t");
-          break;
-        case '\b':
-          out.append("\\b");
-          break;
-        case '\f':
-          out.append("\\f");
-          break;
-        default: {
-          char buf[6] = {'\\', 'u', '0', '0', kHexDigits[c >> 4], kHexDigits[c & 15]};
-          out.append(buf, 6);
-        }
-      }
-      ++i;
-    }
-    run_start = i;
-  }
-  out.append(s.data() + run_start, n - run_start);
-  out.push_back('"');
-}
-
-void AppendBase64String(std::string& out, std::string_view in) {
-  const auto* p = reinterpret_cast<const unsigned char*>(in.data());
-  out.push_back('"');
-  size_t i = 0;
-  for (; i + 3 <= in.size(); i += 3) {
-    uint32_t v = (uint32_t{p[i]} << 16) | (uint32_t{p[i + 1]} << 8) | p[i + 2];
-    char buf[4] = {kBase64Alphabet[v >> 18], kBase64Alphabet[(v >> 12) & 63],
-                   kBase64Alphabet[(v >> 6) & 63], kBase64Alphabet[v & 63]};
-    out.append(buf, 4);
-  }
-  size_t rest = in.size() - i;
-  if (rest > 0) {
-    uint32_t v = uint32_t{p[i]} << 16;
-    if (rest == 2) v |= uint32_t{p[i + 1]} << 8;
-    char buf[4] = {kBase64Alphabet[v >> 18], kBase64Alphabet[(v >> 12) & 63],
-                   rest == 2 ? kBase64Alphabet[(v >> 6) & 63] : '=', '='};
-    out.append(buf, 4);
-  }
-  out.push_back('"');
-}
-
 template <typename T>
 void AppendInteger(std::string& out, T v) {
   char buf[24];
@@ -820,10 +715,10 @@ class JsonEncoder {
         const Scope& s = scope ? *scope : kNoScope;
         if (j > i) out_.push_back(',');
         out_.append("{\"scope\":{\"name\":");
-        AppendJsonString(out_, s.name);
+        AppendJsonString(s.name, out_);
         if (!s.version.empty()) {
           out_.append(",\"version\":");
-          AppendJsonString(out_, s.version);
+          AppendJsonString(s.version, out_);
         }
         if (!s.attributes.empty()) {
           out_.append(",\"attributes\":");
@@ -841,7 +736,7 @@ class JsonEncoder {
         out_.push_back(']');
         if (!s.schema_url.empty()) {
           out_.append(",\"schemaUrl\":");
-          AppendJsonString(out_, s.schema_url);
+          AppendJsonString(s.schema_url, out_);
         }
         out_.push_back('}');
         j = scope_end;
@@ -849,7 +744,7 @@ class JsonEncoder {
       out_.push_back(']');
       if (!r.schema_url.empty()) {
         out_.append(",\"schemaUrl\":");
-        AppendJsonString(out_, r.schema_url);
+        AppendJsonString(r.schema_url, out_);
       }
       out_.push_back('}');
       i = resource_end;
@@ -889,7 +784,7 @@ class JsonEncoder {
         return;
       case ValueType::kString:
         out_.append("{\"stringValue\":");
-        AppendJsonString(out_, v.string_value());
+        AppendJsonString(v.string_value(), out_);
         break;
       case ValueType::kBool:
         out_.append(v.bool_value() ? "{\"boolValue\":true" : "{\"boolValue\":false");
@@ -903,8 +798,9 @@ class JsonEncoder {
         AppendDouble(out_, v.double_value());
         break;
       case ValueType::kBytes:
-        out_.append("{\"bytesValue\":");
-        AppendBase64String(out_, v.string_value());
+        out_.append("{\"bytesValue\":\"");
+        AppendBase64(v.string_value(), out_);
+        out_.push_back('"');
         break;
       case ValueType::kArray: {
         out_.append("{\"arrayValue\":{\"values\":[");
@@ -933,7 +829,7 @@ class JsonEncoder {
       if (!first) out_.push_back(',');
       first = false;
       out_.append("{\"key\":");
-      AppendJsonString(out_, kv.key);
+      AppendJsonString(kv.key, out_);
       out_.append(",\"value\":");
       Value(kv.value);
       out_.push_back('}');
@@ -952,14 +848,14 @@ class JsonEncoder {
     }
     if (!span.trace_state.empty()) {
       out_.append(",\"traceState\":");
-      AppendJsonString(out_, span.trace_state);
+      AppendJsonString(span.trace_state, out_);
     }
     if (span.flags != 0) {
       out_.append(",\"flags\":");
       AppendInteger(out_, span.flags);
     }
     out_.append(",\"name\":");
-    AppendJsonString(out_, span.name);
+    AppendJsonString(span.name, out_);
     out_.append(",\"kind\":");
     AppendInteger(out_, static_cast<int>(span.kind));
     out_.append(",\"startTimeUnixNano\":");
@@ -981,7 +877,7 @@ class JsonEncoder {
         out_.append("{\"timeUnixNano\":");
         AppendQuotedInteger(out_, e.time_unix_nano);
         out_.append(",\"name\":");
-        AppendJsonString(out_, e.name);
+        AppendJsonString(e.name, out_);
         out_.append(",\"attributes\":");
         KeyValues(e.attributes);
         if (e.dropped_attributes_count != 0) {
@@ -1016,7 +912,7 @@ class JsonEncoder {
         }
         if (!l.trace_state.empty()) {
           out_.append(",\"traceState\":");
-          AppendJsonString(out_, l.trace_state);
+          AppendJsonString(l.trace_state, out_);
         }
         out_.append(",\"attributes\":");
         KeyValues(l.attributes);
@@ -1039,7 +935,7 @@ class JsonEncoder {
     out_.append(",\"status\":{");
     if (!span.status.message.empty()) {
       out_.append("\"message\":");
-      AppendJsonString(out_, span.status.message);
+      AppendJsonString(span.status.message, out_);
       out_.push_back(',');
     }
     out_.append("\"code\":");
@@ -1084,7 +980,7 @@ std::string EncodeRpcStatusJson(int code, std::string_view message) {
   std::string out = "{\"code\":";
   AppendInteger(out, code);
   out.append(",\"message\":");
-  AppendJsonString(out, message);
+  AppendJsonString(message, out);
   out.push_back('}');
   return out;
 }

@@ -10,6 +10,9 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "base/json.h"
+#include "base/status.h"
+#include "config/duration.h"
 #include "model/span.h"
 #include "query/http/ui_json.h"
 #include "simdjson.h"
@@ -22,11 +25,7 @@ constexpr int64_t kMaxInt64 = std::numeric_limits<int64_t>::max();
 
 // ---------------------------------------------------------------------------------------------
 // Go-compatible parsing. Jaeger's 400 messages embed Go's error texts, so the parsers below
-// reproduce strconv's and time's grammar and wording.
-
-// Debian's abseil keeps its own absl::string_view, distinct from std::string_view.
-absl::string_view Av(std::string_view s) { return absl::string_view(s.data(), s.size()); }
-std::string_view Sv(absl::string_view s) { return std::string_view(s.data(), s.size()); }
+// reproduce strconv's grammar and wording (time.ParseDuration's is config::ParseGoDuration).
 
 constexpr char kLowerHex[] = "0123456789abcdef";
 
@@ -34,21 +33,6 @@ void AppendHexByte(unsigned char c, std::string& out) {
   out += "\\x";
   out += kLowerHex[c >> 4];
   out += kLowerHex[c & 0xF];
-}
-
-// The time package's quote(): ASCII printable kept, '"' and '\' escaped, every other byte \xNN.
-std::string TimeQuote(std::string_view s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    if (c >= 0x80 || c < ' ') {
-      AppendHexByte(c, out);
-    } else {
-      if (c == '"' || c == '\\') out += '\\';
-      out += static_cast<char>(c);
-    }
-  }
-  out += '"';
-  return out;
 }
 
 // Length of the valid UTF-8 sequence starting at s[i], or 0 if invalid.
@@ -134,7 +118,7 @@ std::string StrconvQuote(std::string_view s) {
 
 absl::Status NumError(std::string_view fn, std::string_view num, std::string_view what) {
   return absl::InvalidArgumentError(
-      absl::StrCat("strconv.", Av(fn), ": parsing ", StrconvQuote(num), ": ", Av(what)));
+      absl::StrCat("strconv.", ToAbsl(fn), ": parsing ", StrconvQuote(num), ": ", ToAbsl(what)));
 }
 
 // strconv.ParseInt(s, 10, bits).
@@ -198,7 +182,7 @@ absl::StatusOr<uint64_t> ParseGoHex64(std::string_view s) {
 absl::StatusOr<model::TraceId> ParseTraceIdGo(std::string_view s) {
   if (s.size() > 32) {
     return absl::InvalidArgumentError(
-        absl::StrCat("TraceID cannot be longer than 32 hex characters: ", Av(s)));
+        absl::StrCat("TraceID cannot be longer than 32 hex characters: ", ToAbsl(s)));
   }
   model::TraceId id;
   if (s.size() > 16) {
@@ -250,18 +234,6 @@ std::optional<std::string> QueryUnescape(std::string_view s) {
   return out;
 }
 
-// time.Duration unit sizes in nanoseconds; 0 for an unknown unit.
-uint64_t DurationUnit(std::string_view u) {
-  if (u == "ns") return 1;
-  if (u == "us" || u == "\xC2\xB5s" || u == "\xCE\xBCs")
-    return 1'000;  // us, µs (U+00B5), μs (U+03BC)
-  if (u == "ms") return 1'000'000;
-  if (u == "s") return 1'000'000'000;
-  if (u == "m") return 60'000'000'000;
-  if (u == "h") return 3'600'000'000'000;
-  return 0;
-}
-
 // Converts µs/ms timestamps to Unix ns for storage, clamping instead of wrapping around.
 uint64_t ToUnixNanos(int64_t value, int64_t nanos_per_unit) {
   if (value <= 0) return 0;
@@ -281,7 +253,7 @@ std::string_view FirstParam(const net::HttpRequest& req, std::string_view key) {
 
 void AppendEnvelopeTail(size_t total, std::string_view errors_json, std::string& out) {
   absl::StrAppend(&out, ",\"total\":", total, ",\"limit\":0,\"offset\":0,\"errors\":",
-                  errors_json.empty() ? absl::string_view("null") : Av(errors_json), "}");
+                  errors_json.empty() ? absl::string_view("null") : ToAbsl(errors_json), "}");
 }
 
 // Go's http.Error with the JSON envelope as the body.
@@ -314,7 +286,7 @@ int HttpCodeFor(const absl::Status& status) {
 }
 
 void WriteStatusError(net::HttpResponse& resp, const absl::Status& status) {
-  WriteError(resp, HttpCodeFor(status), Sv(status.message()));
+  WriteError(resp, HttpCodeFor(status), ToStd(status.message()));
 }
 
 // Success: compact JSON, or 4-space indentation when prettyPrint is set to anything but "" or
@@ -328,7 +300,7 @@ void WriteJson(const net::HttpRequest& req, net::HttpResponse& resp, std::string
 
 absl::Status ParseError(std::string_view param, const absl::Status& cause) {
   return absl::InvalidArgumentError(
-      absl::StrCat("unable to parse param '", Av(param), "': ", cause.message()));
+      absl::StrCat("unable to parse param '", ToAbsl(param), "': ", cause.message()));
 }
 
 // Parses the `tags` JSON object into `tags` (later keys win).
@@ -337,7 +309,7 @@ absl::Status ParseTagsJson(std::string_view json, std::map<std::string, std::str
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
   if (auto err = parser.parse(json.data(), json.size(), /*realloc_if_needed=*/true).get(doc); err) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(kPrefix), simdjson::error_message(err)));
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kPrefix), simdjson::error_message(err)));
   }
   auto type_name = [](simdjson::dom::element_type t) -> std::string_view {
     switch (t) {
@@ -356,8 +328,8 @@ absl::Status ParseTagsJson(std::string_view json, std::map<std::string, std::str
   if (doc.is_null()) return absl::OkStatus();  // Go: null leaves the map empty
   simdjson::dom::object object;
   if (doc.get(object) != simdjson::SUCCESS) {
-    return absl::InvalidArgumentError(absl::StrCat(Av(kPrefix), "json: cannot unmarshal ",
-                                                   Av(type_name(doc.type())),
+    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kPrefix), "json: cannot unmarshal ",
+                                                   ToAbsl(type_name(doc.type())),
                                                    " into Go value of type map[string]string"));
   }
   for (simdjson::dom::key_value_pair field : object) {
@@ -382,8 +354,8 @@ absl::Status ParseTagsJson(std::string_view json, std::map<std::string, std::str
       case simdjson::dom::element_type::NULL_VALUE:
         break;  // Go stores the zero value ""
       default:
-        return absl::InvalidArgumentError(absl::StrCat(Av(kPrefix), "json: cannot unmarshal ",
-                                                       Av(type_name(v.type())),
+        return absl::InvalidArgumentError(absl::StrCat(ToAbsl(kPrefix), "json: cannot unmarshal ",
+                                                       ToAbsl(type_name(v.type())),
                                                        " into Go value of type string"));
     }
     tags[std::string(field.key)] = std::move(value);
@@ -406,7 +378,7 @@ class QueryApi {
       : service_(service), options_(std::move(options)), fallback_(std::move(fallback)) {
     std::string_view base = options_.base_path;
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
-    api_prefix_ = absl::StrCat(Av(base), "/api");
+    api_prefix_ = absl::StrCat(ToAbsl(base), "/api");
   }
 
   void Handle(const net::HttpRequest& req, net::HttpResponse& resp) const {
@@ -519,7 +491,7 @@ class QueryApi {
   static void WriteTenancyError(net::HttpResponse& resp, std::string_view msg) {
     resp.status = 401;
     resp.content_type = "text/plain; charset=utf-8";
-    resp.body = absl::StrCat(Av(msg), "\n");
+    resp.body = absl::StrCat(ToAbsl(msg), "\n");
     resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
   }
 
@@ -535,7 +507,7 @@ class QueryApi {
   void GetServices(const net::HttpRequest& req, const std::string& tenant,
                    net::HttpResponse& resp) const {
     absl::StatusOr<std::vector<std::string>> services = service_.GetServices(tenant);
-    if (!services.ok()) return WriteError(resp, 500, Sv(services.status().message()));
+    if (!services.ok()) return WriteError(resp, 500, ToStd(services.status().message()));
     std::string out = "{\"data\":";
     AppendStringList(*services, out);
     AppendEnvelopeTail(services->size(), {}, out);
@@ -551,7 +523,7 @@ class QueryApi {
       storage::OperationQuery query;
       query.service_name = std::move(*service);  // every span kind
       absl::StatusOr<std::vector<storage::Operation>> ops = service_.GetOperations(tenant, query);
-      if (!ops.ok()) return WriteError(resp, 500, Sv(ops.status().message()));
+      if (!ops.ok()) return WriteError(resp, 500, ToStd(ops.status().message()));
       for (storage::Operation& op : *ops) names.push_back(std::move(op.name));
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());
@@ -604,7 +576,7 @@ class QueryApi {
                                                     std::string_view name) {
     const std::string_view value = FirstParam(req, name);
     if (value.empty()) return 0;
-    absl::StatusOr<int64_t> d = ParseGoDuration(value);
+    absl::StatusOr<int64_t> d = config::ParseGoDuration(value);
     if (!d.ok()) return ParseError(name, d.status());
     return *d;
   }
@@ -633,8 +605,8 @@ class QueryApi {
     for (std::string_view tag : req.QueryParams("tag")) {
       const size_t colon = tag.find(':');
       if (colon == std::string_view::npos) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("malformed 'tag' parameter, expecting key:value, received: ", Av(tag)));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "malformed 'tag' parameter, expecting key:value, received: ", ToAbsl(tag)));
       }
       tags[std::string(tag.substr(0, colon))] = std::string(tag.substr(colon + 1));
     }
@@ -685,7 +657,7 @@ class QueryApi {
   void Search(const net::HttpRequest& req, const std::string& tenant,
               net::HttpResponse& resp) const {
     absl::StatusOr<SearchRequest> parsed = ParseSearch(req);
-    if (!parsed.ok()) return WriteError(resp, 400, Sv(parsed.status().message()));
+    if (!parsed.ok()) return WriteError(resp, 400, ToStd(parsed.status().message()));
 
     std::string out = "{\"data\":[";
     std::string errors;
@@ -730,7 +702,7 @@ class QueryApi {
   void GetTrace(const net::HttpRequest& req, const std::string& tenant, std::string_view id_text,
                 net::HttpResponse& resp) const {
     absl::StatusOr<model::TraceId> id = ParseTraceIdGo(id_text);
-    if (!id.ok()) return WriteError(resp, 400, Sv(id.status().message()));
+    if (!id.ok()) return WriteError(resp, 400, ToStd(id.status().message()));
     absl::StatusOr<model::SpanSet> trace = service_.GetTrace(tenant, *id);
     if (!trace.ok()) return WriteStatusError(resp, trace.status());
     const bool raw = GoParseBoolTrue(FirstParam(req, "raw"));
@@ -745,9 +717,9 @@ class QueryApi {
                        net::HttpResponse& resp) const {
     // endTs and lookback are milliseconds.
     absl::StatusOr<std::optional<int64_t>> end_ms = ParseIntParam(req, "endTs");
-    if (!end_ms.ok()) return WriteError(resp, 400, Sv(end_ms.status().message()));
+    if (!end_ms.ok()) return WriteError(resp, 400, ToStd(end_ms.status().message()));
     absl::StatusOr<std::optional<int64_t>> lookback_ms = ParseIntParam(req, "lookback");
-    if (!lookback_ms.ok()) return WriteError(resp, 400, Sv(lookback_ms.status().message()));
+    if (!lookback_ms.ok()) return WriteError(resp, 400, ToStd(lookback_ms.status().message()));
     int64_t lookback_ns = absl::ToInt64Nanoseconds(options_.default_dependencies_lookback);
     if (lookback_ms->has_value()) {
       const int64_t v = **lookback_ms;
@@ -792,86 +764,6 @@ class QueryApi {
 };
 
 }  // namespace
-
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view s) {
-  const std::string orig(s);
-  auto invalid = [&] {
-    return absl::InvalidArgumentError(absl::StrCat("time: invalid duration ", TimeQuote(orig)));
-  };
-  constexpr uint64_t kLimit = uint64_t{1} << 63;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return invalid();
-  uint64_t total = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return invalid();
-    // Integer part.
-    uint64_t v = 0;
-    size_t i = 0;
-    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
-      if (v > kLimit / 10) return invalid();
-      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
-      if (v > kLimit) return invalid();
-    }
-    const bool pre = i > 0;
-    s.remove_prefix(i);
-    // Fraction: keeps accumulating precision until it would overflow, then ignores digits.
-    uint64_t f = 0;
-    double scale = 1;
-    bool post = false;
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      size_t j = 0;
-      bool overflow = false;
-      for (; j < s.size() && s[j] >= '0' && s[j] <= '9'; ++j) {
-        if (overflow) continue;
-        if (f > (kLimit - 1) / 10) {
-          overflow = true;
-          continue;
-        }
-        const uint64_t y = f * 10 + static_cast<uint64_t>(s[j] - '0');
-        if (y > kLimit) {
-          overflow = true;
-          continue;
-        }
-        f = y;
-        scale *= 10;
-      }
-      post = j > 0;
-      s.remove_prefix(j);
-    }
-    if (!pre && !post) return invalid();
-    // Unit: everything up to the next digit or '.'.
-    size_t u = 0;
-    while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
-    if (u == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("time: missing unit in duration ", TimeQuote(orig)));
-    }
-    const std::string_view unit_text = s.substr(0, u);
-    s.remove_prefix(u);
-    const uint64_t unit = DurationUnit(unit_text);
-    if (unit == 0) {
-      return absl::InvalidArgumentError(absl::StrCat("time: unknown unit ", TimeQuote(unit_text),
-                                                     " in duration ", TimeQuote(orig)));
-    }
-    if (v > kLimit / unit) return invalid();
-    v *= unit;
-    if (f > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(f) * (static_cast<double>(unit) / scale));
-      if (v > kLimit) return invalid();
-    }
-    total += v;
-    if (total > kLimit) return invalid();
-  }
-  if (neg) return static_cast<int64_t>(0 - total);
-  if (total > kLimit - 1) return invalid();
-  return static_cast<int64_t>(total);
-}
 
 absl::Status QueryApiOptions::Validate() const {
   if (base_path.empty() || base_path[0] != '/') {

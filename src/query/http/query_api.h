@@ -61,11 +61,4 @@ struct QueryApiOptions {
 net::HttpHandler NewQueryApiHandler(QueryService& service, QueryApiOptions options,
                                     net::HttpHandler fallback);
 
-// Go's time.ParseDuration, used for minDuration/maxDuration (§2.2): an optional sign, then one or
-// more decimal numbers with a unit (ns, us, µs, μs, ms, s, m, h), e.g. "1.2s", "1h15m", "-5ms";
-// "0" alone needs no unit. Returns nanoseconds, or InvalidArgument with Go's message
-// (`time: invalid duration "x"`, `time: missing unit in duration "1"`,
-// `time: unknown unit "d" in duration "1d"`).
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view s);
-
 }  // namespace skua::query::http

@@ -14,9 +14,6 @@ namespace skua::query::http {
 // p1, p2, … in order of first use by the spans (equal processes share an ID).
 void AppendTraceJson(const model::jaeger::JaegerTrace& trace, std::string& out);
 
-// Appends a JSON string literal (quotes and escapes; invalid UTF-8 replaced by U+FFFD).
-void AppendJsonString(std::string_view s, std::string& out);
-
 // Re-indents compact JSON with 4 spaces per level (for prettyPrint=true).
 std::string PrettyPrintJson(std::string_view compact_json);
 

@@ -38,12 +38,6 @@ std::string TagJson(const Tag& tag) {
   return json.substr(begin, end - begin);
 }
 
-std::string StringJson(std::string_view s) {
-  std::string out;
-  AppendJsonString(s, out);
-  return out;
-}
-
 // The §2.4 example, written out by hand from the spec (field order, µs times, base64 binary,
 // processID p1, null warnings).
 TEST(UiJsonTest, GoldenFromSpec) {
@@ -152,35 +146,6 @@ TEST(UiJsonTest, OtherTagTypes) {
   EXPECT_EQ(TagJson(Tag::Binary("x", "ab")), R"({"key":"x","type":"binary","value":"YWI="})");
   EXPECT_EQ(TagJson(Tag::Binary("x", "abcd")), R"({"key":"x","type":"binary","value":"YWJjZA=="})");
   EXPECT_EQ(TagJson(Tag::String("s", "")), R"({"key":"s","type":"string","value":""})");
-}
-
-// Strings: quotes, backslashes and control characters escaped; <, > and & escaped like Go's
-// encoding/json; invalid UTF-8 bytes each become \ufffd; valid multi-byte UTF-8 passes through;
-// U+2028/U+2029 escaped.
-TEST(UiJsonTest, StringEscapes) {
-  EXPECT_EQ(StringJson("plain"), R"("plain")");
-  EXPECT_EQ(StringJson("a\"b\\c\n\r\t\b\f"), R"("a\"b\\c\n\r\t\b\f")");
-  EXPECT_EQ(StringJson(std::string_view("\x01\x1f\0", 3)), R"("\u0001\u001f\u0000")");
-  EXPECT_EQ(StringJson("<a href=x>&</a>"), R"("\u003ca href=x\u003e\u0026\u003c/a\u003e")");
-  EXPECT_EQ(StringJson("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"),
-            "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
-  EXPECT_EQ(StringJson("x\xffy"), R"("x\ufffdy")");
-  EXPECT_EQ(StringJson("ab\xe2\x82"), R"("ab\ufffd\ufffd")");        // truncated sequence
-  EXPECT_EQ(StringJson("\xc0\xaf"), R"("\ufffd\ufffd")");            // overlong
-  EXPECT_EQ(StringJson("\xed\xa0\x80"), R"("\ufffd\ufffd\ufffd")");  // surrogate
-  EXPECT_EQ(StringJson("\xe2\x80\xa8|\xe2\x80\xa9"), R"("\u2028|\u2029")");
-  EXPECT_EQ(StringJson("\x7f"), "\"\x7f\"");
-  // Long runs (the 16-byte fast path) with specials at every offset.
-  std::string base = "0123456789abcdefghijklmnopqrstuvwxyz";
-  for (size_t pos = 0; pos < base.size(); ++pos) {
-    std::string in = base;
-    in[pos] = '"';
-    std::string want = "\"" + base.substr(0, pos) + "\\\"" + base.substr(pos + 1) + "\"";
-    EXPECT_EQ(StringJson(in), want) << pos;
-    in[pos] = '\xff';
-    want = "\"" + base.substr(0, pos) + "\\ufffd" + base.substr(pos + 1) + "\"";
-    EXPECT_EQ(StringJson(in), want) << pos;
-  }
 }
 
 // §2.4 process IDs: p1, p2, … in order of first use by spans; processes equal in content share an

@@ -1,0 +1,153 @@
+#!/usr/bin/python3
+"""Tests of the benchmark driver (bench/bench.py): its parsers, statistics and report, on small
+real runs of skua_baselines and skua_decode_bench (no server). Run by ctest as bench.driver:
+
+  bench_test.py --baselines=PATH/skua_baselines --decode-bench=PATH/skua_decode_bench
+"""
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+spec = importlib.util.spec_from_file_location("bench", HERE / "bench.py")
+bench = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(bench)
+
+ARGS = None
+
+
+class StatisticsTest(unittest.TestCase):
+    def test_median_odd_and_even(self):
+        self.assertEqual(bench.median([5, 1, 3]), 3)
+        self.assertEqual(bench.median([4, 1, 3, 2]), 2.5)
+
+    def test_nearest_rank_percentiles(self):
+        values = list(range(1, 101))  # 1..100
+        self.assertEqual(bench.percentile(values, 50), 50)
+        self.assertEqual(bench.percentile(values, 99), 99)
+        self.assertEqual(bench.percentile(values, 100), 100)
+        self.assertEqual(bench.percentile([7.0], 99), 7.0)
+
+    def test_summarize(self):
+        self.assertEqual(bench.summarize([3, 9, 1]), {"median": 3, "min": 1, "max": 9, "n": 3})
+
+
+class ParserTest(unittest.TestCase):
+    def test_prometheus_sums_every_series_of_one_metric(self):
+        text = "\n".join([
+            "# HELP skua_spans_stored_total Spans stored.",
+            "# TYPE skua_spans_stored_total counter",
+            'skua_spans_stored_total{service="a",transport="grpc"} 10',
+            'skua_spans_stored_total{service="b",transport="http"} 32.5',
+            "skua_spans_stored_total_other 1000",
+            'skua_spans_received_total{service="a"} 7',
+        ])
+        self.assertEqual(bench.parse_prometheus(text, "skua_spans_stored_total"), 42.5)
+        self.assertEqual(bench.parse_prometheus(text, "skua_missing_total"), 0)
+
+    def test_skua_help(self):
+        text = ("  --admin.http.host-port (env ADMIN_HTTP_HOST_PORT, default \":14269\")\n"
+                "      Admin address.\n"
+                "  --collector.otlp.grpc.host-port (env X, default \":4317\")\n"
+                "      OTLP gRPC listen address.\n"
+                "  --collector.otlp.grpc.max-message-size (env Y, default \"4194304\")\n"
+                "  --span-storage.type (env SPAN_STORAGE_TYPE, default \"memory\")\n"
+                "      Storage backend. Available: memory, embedded.\n")
+        flags, backends = bench.parse_skua_help(text)
+        self.assertEqual(flags, ["admin.http.host-port", "collector.otlp.grpc.host-port"])
+        self.assertEqual(backends, ["memory", "embedded"])
+
+    def test_tracegen_protocols_match_whole_names(self):
+        text = ("  --protocol NAME\n      Ingest protocol, e.g. otlp-http-proto.\n\nProtocols:\n"
+                "  otlp-grpc              OTLP gRPC (default localhost:4317)\n"
+                "  otlp-http-proto        OTLP HTTP (default http://localhost:4318)\n"
+                "  otlp-http-json-v9      not a protocol this driver knows\n"
+                "  zipkin-json            Zipkin (default x) -- not supported yet\n"
+                "\nReport: spans sent; zipkin-json ...\n")
+        self.assertEqual(bench.parse_tracegen_protocols(text), ["otlp-grpc", "otlp-http-proto"])
+
+    def test_tracegen_result_is_last_json_line(self):
+        out = 'progress: 10 spans\n{"spans_acknowledged": 5, "seconds": 0.5}\n'
+        result = bench.parse_tracegen_result(out)
+        self.assertEqual(bench.tracegen_spans_acked(result, 99), 5)
+        self.assertEqual(bench.tracegen_send_seconds(result), 0.5)
+        with self.assertRaises(ValueError):
+            bench.parse_tracegen_result("no json here\n")
+
+
+class SmallRunTest(unittest.TestCase):
+    """The real programs on tiny corpora, parsed and rendered as scripts/bench.sh does."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.TemporaryDirectory()
+        cfg = dict(baseline_spans=3000, baseline_reps=2, baseline_min_time=0, syncs=5)
+        cls.baselines = bench.run_baselines(ARGS.baselines, cfg, cls.tmp.name)
+        cls.decode = bench.run_gbench(ARGS.decode_bench, 3000, 2, 0.01)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tmp.cleanup()
+
+    def test_baselines_parse(self):
+        results = self.baselines["results"]
+        for name in ("libprotobuf_parse", "wire_walk", "simdjson_walk", "protobuf_json_parse",
+                     "zstd3_per_request", "libprotobuf_memory", "fdatasync_4k_avg",
+                     "fdatasync_4k_p99"):
+            self.assertIn(name, results)
+            self.assertTrue(all(v > 0 for v in results[name]["values"]), name)
+        self.assertEqual(len(results["libprotobuf_parse"]["values"]), 2)  # one per rep
+        self.assertGreaterEqual(self.baselines["corpus"]["spans"], 3000)
+        # The §1 size of W1 (~365 B/span protobuf, ~760 B/span JSON) within a generous band.
+        self.assertTrue(250 < self.baselines["corpus"]["otlp_proto_bytes_per_span"] < 500)
+        self.assertTrue(550 < self.baselines["corpus"]["otlp_json_bytes_per_span"] < 1000)
+        # A zero-copy walk does less than a full parse; zstd shrinks the batches.
+        self.assertLess(results["zstd3_per_request"]["values"][0],
+                        self.baselines["corpus"]["otlp_proto_bytes_per_span"])
+
+    def test_gbench_parse(self):
+        r = self.decode["results"]
+        self.assertIn("BM_Decode/otlp_proto", r)
+        self.assertEqual(len(r["BM_Decode/otlp_proto"]["spans/s"]), 2)  # repetitions, no aggregates
+        self.assertEqual(len(r["BM_Decode/otlp_proto"]["cpu_s"]), 2)
+        self.assertGreater(min(r["BM_Decode/otlp_proto"]["spans/s"]), 0)
+
+    def test_report(self):
+        run = {"date": "2000-01-01 00:00 UTC", "mode": "quick", "command": "scripts/bench.sh",
+               "commit": "abc", "machine": bench.machine_info(), "loadavg_end": [0, 0, 0],
+               "duration_s": 1, "baselines": self.baselines, "micro": {"decode": self.decode},
+               "system": {}, "skipped": ["whole-process figures (test)"]}
+        text = bench.render_markdown(run)
+        proto = bench.median(self.baselines["results"]["libprotobuf_parse"]["values"])
+        decode = bench.median(self.decode["results"]["BM_Decode/otlp_proto"]["spans/s"])
+        self.assertIn("T3 decode OTLP protobuf", text)
+        self.assertIn(f"{decode / proto:.2f}× libprotobuf parse", text)
+        self.assertIn("`scripts/bench.sh`", text)
+        self.assertIn("Not measured in this run: whole-process figures (test)", text)
+        self.assertIn(bench.BASELINE_LABELS["wire_walk"], text)
+        # A second rendering keeps the first run as a history row.
+        again = bench.render_markdown(dict(run, date="2000-01-02 00:00 UTC"), text)
+        history = again.split(bench.HISTORY_START)[1].split(bench.HISTORY_END)[0]
+        self.assertIn("| 2000-01-01 00:00 UTC | abc | quick |", history)
+        self.assertNotIn("2000-01-02", history)
+
+
+class HelpTest(unittest.TestCase):
+    def test_help(self):
+        out = subprocess.run([sys.executable, str(HERE / "bench.py"), "--help"],
+                             capture_output=True, text=True, check=True).stdout
+        self.assertIn("--quick", out)
+        self.assertIn("--full", out)
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--baselines", required=True)
+    ap.add_argument("--decode-bench", required=True)
+    ARGS, rest = ap.parse_known_args()
+    unittest.main(argv=[sys.argv[0]] + rest)

@@ -1,0 +1,217 @@
+// Zipkin v2 protobuf decoding (jaeger-compat §1.7), checked against payloads built with
+// libprotobuf from proto/zipkin/zipkin.proto and against the equivalent v2 JSON.
+#include "model/convert/zipkin_proto.h"
+
+#include <string>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "model/convert/otlp_test_util.h"
+#include "model/convert/zipkin_json.h"
+#include "model/convert/zipkin_test_util.h"
+#include "zipkin/zipkin.pb.h"
+
+namespace skua::model::convert {
+namespace {
+
+using ::skua::model::convert::testing::Attr;
+using ::skua::model::convert::testing::FindSpan;
+using ::testing::HasSubstr;
+
+std::string BigEndian(uint64_t v, int bytes = 8) {
+  std::string out(bytes, '\0');
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[i] = static_cast<char>(v & 0xff);
+  return out;
+}
+
+// The same client/server pair as the JSON test's fixture below.
+zipkin::proto3::ListOfSpans SharedPair() {
+  zipkin::proto3::ListOfSpans list;
+  zipkin::proto3::Span* c = list.add_spans();
+  c->set_trace_id(BigEndian(0x463ac35c9f6413adull) + BigEndian(0x48485a3953bb6124ull));
+  c->set_id(BigEndian(0xa2fb4a1d1a96d312ull));
+  c->set_parent_id(BigEndian(0x0020000000000001ull));
+  c->set_kind(zipkin::proto3::Span::CLIENT);
+  c->set_name("get /api");
+  c->set_timestamp(1472470996199000ull);
+  c->set_duration(207000);
+  c->set_debug(true);
+  c->mutable_local_endpoint()->set_service_name("frontend");
+  c->mutable_local_endpoint()->set_ipv4(std::string("\xc0\xa8\x63\x01", 4));
+  c->mutable_local_endpoint()->set_port(3306);
+  c->mutable_remote_endpoint()->set_service_name("backend");
+  c->mutable_remote_endpoint()->set_ipv4(std::string("\xac\x13\x00\x02", 4));
+  c->mutable_remote_endpoint()->set_port(9000);
+  zipkin::proto3::Annotation* a = c->add_annotations();
+  a->set_timestamp(1472470996238000ull);
+  a->set_value("ws");
+  (*c->mutable_tags())["http.path"] = "/api";
+
+  zipkin::proto3::Span* s = list.add_spans();
+  s->set_trace_id(c->trace_id());
+  s->set_id(c->id());
+  s->set_parent_id(c->parent_id());
+  s->set_kind(zipkin::proto3::Span::SERVER);
+  s->set_name("get /api");
+  s->set_shared(true);
+  s->set_timestamp(1472470996250000ull);
+  s->set_duration(100000);
+  s->mutable_local_endpoint()->set_service_name("backend");
+  std::string v6(16, '\0');
+  v6[0] = '\x20'; v6[1] = '\x01'; v6[2] = '\x0d'; v6[3] = '\xb8'; v6[14] = '\xc0'; v6[15] = '\x01';
+  s->mutable_local_endpoint()->set_ipv6(v6);
+  (*s->mutable_tags())["error"] = "connection reset";
+  return list;
+}
+
+constexpr std::string_view kSharedPairJson = R"([
+  {"traceId": "463ac35c9f6413ad48485a3953bb6124", "id": "a2fb4a1d1a96d312",
+   "parentId": "0020000000000001", "kind": "CLIENT", "name": "get /api",
+   "timestamp": 1472470996199000, "duration": 207000, "debug": true,
+   "localEndpoint": {"serviceName": "frontend", "ipv4": "192.168.99.1", "port": 3306},
+   "remoteEndpoint": {"serviceName": "backend", "ipv4": "172.19.0.2", "port": 9000},
+   "annotations": [{"timestamp": 1472470996238000, "value": "ws"}],
+   "tags": {"http.path": "/api"}},
+  {"traceId": "463ac35c9f6413ad48485a3953bb6124", "id": "a2fb4a1d1a96d312",
+   "parentId": "0020000000000001", "kind": "SERVER", "name": "get /api", "shared": true,
+   "timestamp": 1472470996250000, "duration": 100000,
+   "localEndpoint": {"serviceName": "backend", "ipv6": "2001:db8::c001"},
+   "tags": {"error": "connection reset"}}])";
+
+TEST(ZipkinProto, DecodesLibprotobufPayload) {
+  std::string bytes = SharedPair().SerializeAsString();
+  absl::StatusOr<SpanSet> set = DecodeZipkinProto(bytes);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->size(), 2u);
+  const Span* client = FindSpan(*set, SpanKind::kClient);
+  ASSERT_NE(client, nullptr);
+  EXPECT_EQ(client->trace_id, (TraceId{0x463ac35c9f6413adull, 0x48485a3953bb6124ull}));
+  EXPECT_EQ(client->span_id.value, 0xa2fb4a1d1a96d312ull);
+  EXPECT_EQ(client->parent_span_id.value, 0x0020000000000001ull);
+  EXPECT_EQ(client->start_time_unix_nano, 1472470996199000000ull);
+  EXPECT_EQ(client->service_name(), "frontend");
+  EXPECT_EQ(client->flags, 3u);
+  EXPECT_EQ(Attr(client->attributes, "net.host.ip"), "s:192.168.99.1");
+  EXPECT_EQ(Attr(client->attributes, "peer.service"), "s:backend");
+  EXPECT_EQ(Attr(client->attributes, "net.peer.port"), "i:9000");
+  ASSERT_EQ(client->events.size(), 1u);
+  EXPECT_EQ(client->events[0].name, "ws");
+  const Span* server = FindSpan(*set, SpanKind::kServer);
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(server->span_id, client->span_id);
+  EXPECT_EQ(server->service_name(), "backend");
+  EXPECT_EQ(Attr(server->attributes, "net.host.ip"), "s:2001:db8::c001");
+  EXPECT_EQ(server->status.code, StatusCode::kError);
+  EXPECT_EQ(server->status.message, "connection reset");
+}
+
+TEST(ZipkinProto, MatchesTheEquivalentJson) {
+  absl::StatusOr<SpanSet> from_proto = DecodeZipkinProto(SharedPair().SerializeAsString());
+  absl::StatusOr<SpanSet> from_json = DecodeZipkinV2Json(kSharedPairJson);
+  ASSERT_TRUE(from_proto.ok()) << from_proto.status();
+  ASSERT_TRUE(from_json.ok()) << from_json.status();
+  std::string why;
+  EXPECT_TRUE(testing::SpansEquivalent(from_proto->spans(), from_json->spans(), &why)) << why;
+}
+
+TEST(ZipkinProto, DebugOptionAnd64BitTraceIds) {
+  zipkin::proto3::ListOfSpans list;
+  zipkin::proto3::Span* s = list.add_spans();
+  s->set_trace_id(BigEndian(42));
+  s->set_id(BigEndian(7));
+  absl::StatusOr<SpanSet> set = DecodeZipkinProto(list.SerializeAsString(), {.debug = true});
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->spans()[0].trace_id, (TraceId{0, 42}));
+  EXPECT_EQ(set->spans()[0].flags, 3u) << "X-B3-Flags: 1 marks spans debug";
+  EXPECT_TRUE(set->spans()[0].parent_span_id.IsZero());
+}
+
+TEST(ZipkinProto, SkipsUnknownFieldsAndMergesDuplicateTagKeys) {
+  zipkin::proto3::ListOfSpans list;
+  zipkin::proto3::Span* s = list.add_spans();
+  s->set_trace_id(BigEndian(1));
+  s->set_id(BigEndian(2));
+  std::string bytes = list.SerializeAsString();
+  // Append to the span: an unknown varint (field 99), an unknown fixed32 (field 98) and two map
+  // entries with the same key; then an unknown top-level LEN field.
+  std::string extra;
+  extra += "\x98\x06\x01";                // field 99, varint 1
+  extra += "\x95\x06\x01\x02\x03\x04";    // field 98, fixed32
+  extra += std::string("\x5a\x08\x0a\x01k\x12\x03old", 10);
+  extra += std::string("\x5a\x08\x0a\x01k\x12\x03new", 10);
+  std::string span_bytes = list.spans(0).SerializeAsString() + extra;
+  std::string body;
+  body += '\x0a';
+  body += static_cast<char>(span_bytes.size());
+  body += span_bytes;
+  body += std::string("\xa2\x06\x02hi", 5);  // field 100, LEN "hi"
+  absl::StatusOr<SpanSet> set = DecodeZipkinProto(body);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->size(), 1u);
+  EXPECT_EQ(set->spans()[0].attributes.size(), 1u);
+  EXPECT_EQ(Attr(set->spans()[0].attributes, "k"), "s:new");
+}
+
+TEST(ZipkinProto, RejectsMalformedInput) {
+  struct Case {
+    std::string bytes;
+    std::string want;
+  };
+  const std::string ok_ids = std::string("\x0a\x08", 2) + BigEndian(1) + "\x1a\x08" + BigEndian(2);
+  auto span = [](const std::string& inner) {
+    return std::string("\x0a", 1) + static_cast<char>(inner.size()) + inner;
+  };
+  const Case cases[] = {
+      {"\x0a", "truncated varint"},
+      {"\x0a\x05\x01", "length exceeds"},
+      {std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11), "length exceeds"},
+      {std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "varint"},
+      {std::string("\x00", 1), "invalid field tag"},
+      {"\x0b", "unsupported wire type"},
+      {span(std::string("\x0a\x07", 2) + std::string(7, '\x01') + "\x1a\x08" + BigEndian(2)),
+       "span[0]: trace_id must be 8 or 16 bytes"},
+      {span(std::string("\x0a\x08", 2) + BigEndian(1) + "\x1a\x04" + "abcd"),
+       "id must be 8 bytes"},
+      {span(ok_ids + "\x12\x03" + "abc"), "parent_id must be 8 bytes"},
+      {span(std::string("\x0a\x08", 2) + BigEndian(1)), "span id is missing or zero"},
+      {span(std::string("\x1a\x08", 2) + BigEndian(2)), "traceId is missing or zero"},
+      {span(ok_ids + "\x31" + "1234"), "truncated fixed64"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<SpanSet> set = DecodeZipkinProto(c.bytes);
+    ASSERT_FALSE(set.ok()) << c.want;
+    EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(set.status().message()), HasSubstr(c.want));
+  }
+}
+
+TEST(ZipkinProto, TruncatedBodiesNeverCrash) {
+  std::string bytes = SharedPair().SerializeAsString();
+  for (size_t n = 1; n < bytes.size(); ++n) {
+    // A prefix may end exactly between spans and then decodes; it must never crash.
+    absl::StatusOr<SpanSet> set = DecodeZipkinProto(std::string_view(bytes).substr(0, n));
+    if (set.ok()) {
+      EXPECT_LT(set->size(), 2u) << n;
+    }
+  }
+}
+
+TEST(ZipkinProto, InvalidUtf8IsCarriedForTheSanitizer) {
+  // libprotobuf would refuse to parse a proto3 string with invalid UTF-8; skua keeps the bytes and
+  // leaves the repair to the always-on sanitizers (jaeger-compat §1.8), so the span is not lost.
+  zipkin::proto3::ListOfSpans list;
+  zipkin::proto3::Span* s = list.add_spans();
+  s->set_trace_id(BigEndian(1));
+  s->set_id(BigEndian(2));
+  s->set_name("badX");
+  std::string bytes = list.SerializeAsString();
+  size_t x = bytes.find("badX");
+  ASSERT_NE(x, std::string::npos);
+  bytes[x + 3] = '\xff';
+  absl::StatusOr<SpanSet> set = DecodeZipkinProto(bytes);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_EQ(set->spans()[0].name, std::string("bad\xff", 4));
+}
+
+}  // namespace
+}  // namespace skua::model::convert

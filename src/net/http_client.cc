@@ -1,0 +1,127 @@
+#include "net/http_client.h"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "absl/strings/str_cat.h"
+
+namespace skua::net {
+namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+class HttplibClient : public HttpClient {
+ public:
+  explicit HttplibClient(HttpClientOptions options)
+      : options_(std::move(options)), client_(options_.base_url) {
+    client_.set_keep_alive(true);
+    client_.set_connection_timeout(std::chrono::milliseconds(options_.connect_timeout_ms));
+    client_.set_read_timeout(std::chrono::milliseconds(options_.io_timeout_ms));
+    client_.set_write_timeout(std::chrono::milliseconds(options_.io_timeout_ms));
+  }
+
+  absl::StatusOr<HttpClientResponse> Post(std::string_view path, std::string_view body,
+                                          std::string_view content_type,
+                                          const HttpHeaders& headers) override {
+    httplib::Request req;
+    req.method = "POST";
+    req.path = std::string(path);
+    req.body = std::string(body);
+    req.set_header("Content-Type", std::string(content_type));
+    return Send(req, headers);
+  }
+
+  absl::StatusOr<HttpClientResponse> Get(std::string_view path, const HttpHeaders& headers) override {
+    httplib::Request req;
+    req.method = "GET";
+    req.path = std::string(path);
+    return Send(req, headers);
+  }
+
+ private:
+  absl::StatusOr<HttpClientResponse> Send(httplib::Request& req, const HttpHeaders& headers) {
+    for (const auto& [k, v] : headers) req.set_header(k, v);
+    HttpClientResponse out;
+    bool too_large = false;
+    // Reading the body through a receiver bounds memory: the library would otherwise buffer any
+    // size the server sends.
+    req.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+      if (out.body.size() + n > options_.max_response_bytes) {
+        too_large = true;
+        return false;
+      }
+      out.body.append(data, n);
+      return true;
+    };
+    httplib::Response res;
+    httplib::Error error = httplib::Error::Success;
+    bool ok = client_.send(req, res, error);
+    if (too_large) {
+      return absl::ResourceExhaustedError(absl::StrCat("HTTP response from ", options_.base_url,
+                                                       " larger than ",
+                                                       options_.max_response_bytes, " bytes"));
+    }
+    if (!ok) {
+      return absl::UnavailableError(absl::StrCat(req.method, " ", options_.base_url, req.path,
+                                                 ": ", httplib::to_string(error)));
+    }
+    out.status = res.status;
+    for (const auto& [k, v] : res.headers) out.headers.emplace_back(Lower(k), v);
+    return out;
+  }
+
+  HttpClientOptions options_;
+  httplib::Client client_;
+};
+
+}  // namespace
+
+std::optional<std::string_view> HttpClientResponse::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (EqualsIgnoreCase(k, name)) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> SplitUrl(std::string_view url) {
+  std::string scheme = "http://";
+  size_t sep = url.find("://");
+  if (sep != std::string_view::npos) {
+    scheme = Lower(url.substr(0, sep + 3));
+    if (scheme != "http://" && scheme != "https://") {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unsupported URL scheme in '", std::string(url), "' (want http or https)"));
+    }
+    url.remove_prefix(sep + 3);
+  }
+  size_t slash = url.find('/');
+  std::string_view host = url.substr(0, slash);
+  if (host.empty() || host.front() == ':') {
+    return absl::InvalidArgumentError(absl::StrCat("no host in URL '", std::string(url), "'"));
+  }
+  std::string path = slash == std::string_view::npos ? "" : std::string(url.substr(slash));
+  return std::make_pair(scheme + std::string(host), std::move(path));
+}
+
+absl::StatusOr<std::unique_ptr<HttpClient>> NewHttpClient(HttpClientOptions options) {
+  auto split = SplitUrl(options.base_url);
+  if (!split.ok()) return split.status();
+  options.base_url = split->first;
+  // The library reports a malformed host only when sending; check what we can up front.
+  return std::unique_ptr<HttpClient>(new HttplibClient(std::move(options)));
+}
+
+}  // namespace skua::net
