@@ -5,6 +5,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "base/logging.h"
+#include "model/convert/sanitize.h"
 
 namespace skua::pipeline {
 
@@ -100,8 +101,21 @@ void Pipeline::CountByService(const model::SpanSet& batch, std::string_view metr
   }
 }
 
+void Pipeline::CountSanitized(const model::convert::SanitizeStats& fixed) {
+  constexpr std::string_view kName = "skua_spans_sanitized_total";
+  constexpr std::string_view kHelp =
+      "Repairs made by the ingest sanitizers, by kind (jaeger-compat §1.8).";
+  if (fixed.repaired_strings) metrics_.GetCounter(kName, kHelp, {{"kind", "invalid_utf8"}}).Add(fixed.repaired_strings);
+  if (fixed.renamed_services) metrics_.GetCounter(kName, kHelp, {{"kind", "service_name"}}).Add(fixed.renamed_services);
+  if (fixed.renamed_spans) metrics_.GetCounter(kName, kHelp, {{"kind", "span_name"}}).Add(fixed.renamed_spans);
+  if (fixed.fixed_durations) metrics_.GetCounter(kName, kHelp, {{"kind", "negative_duration"}}).Add(fixed.fixed_durations);
+}
+
 void Pipeline::Consume(const IngestContext& context, model::SpanSet batch, ConsumeDone done) {
   const size_t spans = batch.size();
+  // One place for the always-on sanitizers (jaeger-compat §1.8), whatever the protocol.
+  const model::convert::SanitizeStats fixed = model::convert::SanitizeSpans(batch);
+  CountSanitized(fixed);
   const MetricLabels transport{{"transport", std::string(TransportName(context.transport))}};
   CountByService(batch, kReceivedMetric, kReceivedHelp,
                  {{"transport", std::string(TransportName(context.transport))},

@@ -1,6 +1,7 @@
 // The ingest pipeline: a bounded queue between receivers and storage. Receivers hand batches to
 // Consume; worker threads take whatever is queued for one tenant (up to a batch limit) and write it
 // with one SpanWriter::WriteSpanBatches call; each receiver learns the outcome of its own batch.
+// Every batch first passes the always-on sanitizers (model/convert/sanitize.h).
 // When the queue is full, Consume refuses at once with ResourceExhausted so clients retry: the
 // pipeline never drops an accepted batch silently.
 #pragma once
@@ -18,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "base/metrics.h"
+#include "model/convert/sanitize.h"
 #include "pipeline/consumer.h"
 #include "storage/storage.h"
 
@@ -66,6 +68,7 @@ class Pipeline : public SpanConsumer {
   void CountByService(const model::SpanSet& batch, std::string_view metric, std::string_view help,
                       const MetricLabels& extra);
   std::string ServiceLabel(std::string_view service);
+  void CountSanitized(const model::convert::SanitizeStats& fixed);
 
   const PipelineOptions options_;
   storage::SpanWriter& writer_;

@@ -164,3 +164,22 @@ TEST(PipelineOptionsTest, Validate) {
 
 }  // namespace
 }  // namespace skua::pipeline
+
+namespace skua::pipeline {
+namespace {
+
+// jaeger-compat §1.8: the sanitizers run on every batch, whatever the protocol, and are counted.
+TEST(PipelineTest, SanitizesBatchesBeforeStoring) {
+  GatedWriter writer;
+  writer.Open();
+  Metrics metrics;
+  Pipeline pipeline(PipelineOptions{}, writer, metrics);
+  ASSERT_TRUE(pipeline.ConsumeAndWait(kContext, MakeBatch(2, "")).ok());
+  EXPECT_EQ(metrics.CounterValue("skua_spans_sanitized_total", {{"kind", "service_name"}}), 2u);
+  EXPECT_EQ(metrics.CounterValue("skua_spans_stored_total",
+                                 {{"service", "empty-service-name"}, {"transport", "http"}}),
+            2u);
+}
+
+}  // namespace
+}  // namespace skua::pipeline
