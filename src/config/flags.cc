@@ -17,6 +17,11 @@ void FlagSet::Define(std::string name, std::string default_value, std::string he
   flags_[std::move(name)] = std::move(f);
 }
 
+void FlagSet::AddEnvAlias(std::string_view name, std::string env) {
+  auto it = flags_.find(name);
+  if (it != flags_.end()) it->second.env_aliases.push_back(std::move(env));
+}
+
 std::string FlagSet::EnvName(std::string_view flag) {
   std::string out(flag);
   for (char& c : out) {
@@ -64,7 +69,9 @@ absl::StatusOr<std::vector<std::string>> FlagSet::Parse(
   }
   for (auto& [name, flag] : flags_) {
     if (flag.set) continue;
-    if (std::optional<std::string> v = env(EnvName(name))) {
+    std::optional<std::string> v = env(EnvName(name));
+    for (size_t i = 0; !v && i < flag.env_aliases.size(); ++i) v = env(flag.env_aliases[i]);
+    if (v) {
       flag.value = *v;
       flag.set = true;
     }
@@ -133,8 +140,9 @@ absl::StatusOr<uint64_t> FlagSet::GetBytes(std::string_view name) const {
 std::string FlagSet::Usage() const {
   std::string out;
   for (const auto& [name, flag] : flags_) {
-    absl::StrAppend(&out, "  --", name, " (env ", EnvName(name), ", default \"", flag.default_value,
-                    "\")\n      ", flag.help, "\n");
+    absl::StrAppend(&out, "  --", name, " (env ", EnvName(name));
+    for (const std::string& alias : flag.env_aliases) absl::StrAppend(&out, " or ", alias);
+    absl::StrAppend(&out, ", default \"", flag.default_value, "\")\n      ", flag.help, "\n");
   }
   return out;
 }

@@ -19,6 +19,10 @@ class FlagSet {
  public:
   // Declares a flag. `name` without leading dashes, e.g. "collector.otlp.grpc.host-port".
   void Define(std::string name, std::string default_value, std::string help);
+  // Also reads `env` for flag `name` (declared before), when the flag's own variable is unset; for
+  // names older Jaeger releases used (e.g. COLLECTOR_GRPC_HOST_PORT for
+  // --collector.grpc-server.host-port).
+  void AddEnvAlias(std::string_view name, std::string env);
 
   // Parses `--name=value`, `--name value`, and `--name` (for booleans: "true") from `args`
   // (without the program name and subcommand), then fills undeclared-on-command-line flags from
@@ -51,6 +55,7 @@ class FlagSet {
     std::string default_value;
     std::string help;
     bool set = false;
+    std::vector<std::string> env_aliases;
   };
   std::map<std::string, Flag, std::less<>> flags_;
 };

@@ -39,6 +39,20 @@ TEST(FlagSetTest, CommandLineBeatsEnvironmentBeatsDefault) {
   EXPECT_FALSE(flags.IsSet("e"));
 }
 
+TEST(FlagSetTest, EnvAliasIsReadWhenTheCanonicalNameIsUnset) {
+  FlagSet flags;
+  flags.Define("collector.grpc-server.host-port", ":14250", "");
+  flags.AddEnvAlias("collector.grpc-server.host-port", "COLLECTOR_GRPC_HOST_PORT");
+  ASSERT_TRUE(flags.Parse({}, Env({{"COLLECTOR_GRPC_HOST_PORT", ":1"}})).ok());
+  EXPECT_EQ(flags.GetString("collector.grpc-server.host-port"), ":1");
+  FlagSet both;
+  both.Define("x.y", "d", "");
+  both.AddEnvAlias("x.y", "OLD_X");
+  ASSERT_TRUE(both.Parse({}, Env({{"OLD_X", "old"}, {"X_Y", "new"}})).ok());
+  EXPECT_EQ(both.GetString("x.y"), "new");
+  EXPECT_NE(both.Usage().find("OLD_X"), std::string::npos);
+}
+
 TEST(FlagSetTest, SeparateValueAndBareBoolean) {
   FlagSet flags;
   flags.Define("port", ":1", "");
