@@ -2,8 +2,8 @@
 // model (workload-and-targets T3: OTLP protobuf ≥ 3 M spans/s per core, ≥ 3.5× the libprotobuf
 // parse rate that skua_baselines measures in the same run), plus the matching encoders.
 //
-// Adding a format is one line in kCodecs below: its name, an encoder producing one export
-// request's bytes from model spans, and the decoder under test.
+// Adding a format is one line in kCodecs below: its name, an encoder producing the payloads of one
+// export request from model spans, and the decoder under test.
 
 #include <span>
 #include <string>
@@ -12,50 +12,70 @@
 
 #include "absl/status/statusor.h"
 #include "bench_main.h"
+#include "model/convert/jaeger_proto.h"
+#include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
 #include "model/span_set.h"
 
 namespace skua::bench {
 namespace {
 
+// One wire format: `encode` turns one W1 export request into the payloads a client would send
+// for it (one per request for most formats; agents split datagrams), `decode` is under test.
 struct Codec {
   const char* name;
-  std::string (*encode)(std::span<const model::Span> spans);
-  absl::StatusOr<model::SpanSet> (*decode)(std::string_view bytes);
+  std::vector<std::string> (*encode)(std::span<const model::Span> spans);
+  absl::StatusOr<model::SpanSet> (*decode)(std::string_view payload);
 };
 
+namespace mc = model::convert;
+using Spans = std::span<const model::Span>;
+using Payloads = std::vector<std::string>;
+constexpr auto kBinary = model::thrift::Protocol::kBinary;
+constexpr auto kCompact = model::thrift::Protocol::kCompact;
+
 const Codec kCodecs[] = {
-    {"otlp_proto", [](std::span<const model::Span> s) { return model::convert::EncodeOtlpProto(s); },
-     [](std::string_view b) { return model::convert::DecodeOtlpProto(b); }},
-    {"otlp_json", [](std::span<const model::Span> s) { return model::convert::EncodeOtlpJson(s); },
-     [](std::string_view b) { return model::convert::DecodeOtlpJson(b); }},
-    // Jaeger Thrift / api_v2 protobuf and Zipkin JSON: one line each here when they land.
+    {"otlp_proto", [](Spans s) { return Payloads{mc::EncodeOtlpProto(s)}; },
+     [](std::string_view b) { return mc::DecodeOtlpProto(b); }},
+    {"otlp_json", [](Spans s) { return Payloads{mc::EncodeOtlpJson(s)}; },
+     [](std::string_view b) { return mc::DecodeOtlpJson(b); }},
+    {"jaeger_proto", [](Spans s) { return Payloads{mc::EncodeJaegerProtoBatch(s)}; },
+     [](std::string_view b) { return mc::DecodeJaegerPostSpansRequest(b); }},
+    {"jaeger_thrift_binary", [](Spans s) { return mc::EncodeJaegerThriftBatches(s, kBinary); },
+     [](std::string_view b) { return mc::DecodeJaegerThriftBatch(b, kBinary); }},
+    {"jaeger_agent_compact", [](Spans s) { return mc::EncodeAgentEmitBatches(s, kCompact); },
+     [](std::string_view b) -> absl::StatusOr<model::SpanSet> {
+       absl::StatusOr<mc::AgentMessage> m = mc::DecodeAgentMessage(b, kCompact);
+       if (!m.ok()) return m.status();
+       return std::move(m->spans);
+     }},
+    // Zipkin v2 JSON / protobuf: one line each here once a model → Zipkin encoder exists.
 };
 
 // The corpus' requests in `codec`'s wire form, encoded once per codec.
 const std::vector<std::string>& Encoded(const Codec& codec) {
   static auto* cache = new std::vector<std::pair<const Codec*, std::vector<std::string>>>;
-  for (const auto& [c, requests] : *cache) {
-    if (c == &codec) return requests;
+  for (const auto& [c, payloads] : *cache) {
+    if (c == &codec) return payloads;
   }
-  std::vector<std::string> requests;
+  std::vector<std::string> payloads;
   for (const model::SpanSet& set : SharedW1Corpus().requests) {
-    requests.push_back(codec.encode(set.spans()));
+    for (std::string& p : codec.encode(set.spans())) payloads.push_back(std::move(p));
   }
-  cache->emplace_back(&codec, std::move(requests));
+  cache->emplace_back(&codec, std::move(payloads));
   return cache->back().second;
 }
 
-// One iteration = every request of the corpus decoded; every span is touched.
+// One iteration = every payload of the corpus decoded; every span is touched.
 void BM_Decode(benchmark::State& state, const Codec* codec) {
-  const std::vector<std::string>& requests = Encoded(*codec);
+  const std::vector<std::string>& payloads = Encoded(*codec);
   size_t bytes = 0;
-  for (const std::string& r : requests) bytes += r.size();
+  for (const std::string& p : payloads) bytes += p.size();
   const size_t spans = SharedW1Corpus().spans;
   for (auto _ : state) {
-    uint64_t sum = 0;
-    for (const std::string& request : requests) {
-      absl::StatusOr<model::SpanSet> set = codec->decode(request);
+    uint64_t sum = 0, decoded = 0;
+    for (const std::string& payload : payloads) {
+      absl::StatusOr<model::SpanSet> set = codec->decode(payload);
       if (!set.ok()) {
         state.SkipWithError(std::string(set.status().message()).c_str());
         return;
@@ -63,8 +83,13 @@ void BM_Decode(benchmark::State& state, const Codec* codec) {
       for (const model::Span& span : set->spans()) {
         sum += span.start_time_unix_nano + span.attributes.size() + span.name.size();
       }
+      decoded += set->size();
     }
     benchmark::DoNotOptimize(sum);
+    if (decoded != spans) {
+      state.SkipWithError("decoded span count differs from the corpus");
+      return;
+    }
   }
   SetSpanRate(state, static_cast<double>(spans));
   state.counters["bytes/span"] = static_cast<double>(bytes) / static_cast<double>(spans);
@@ -77,8 +102,8 @@ void BM_Encode(benchmark::State& state, const Codec* codec) {
   for (auto _ : state) {
     bytes = 0;
     for (const model::SpanSet& set : corpus.requests) {
-      std::string out = codec->encode(set.spans());
-      bytes += out.size();
+      std::vector<std::string> out = codec->encode(set.spans());
+      for (const std::string& p : out) bytes += p.size();
       benchmark::DoNotOptimize(out.data());
     }
   }

@@ -12,6 +12,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   # Tests also need clang/libFuzzer for the fuzz targets and Node.js for the real-client tests.
   packages+=(clang-14 libclang-rt-14-dev curl)
+  # Debian span senders used by tests/clients (clients.md §2).
+  packages+=(ruby-jaeger-client python3-py-zipkin)
   command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
 fi
 

@@ -44,7 +44,8 @@ class HttplibClient : public HttpClient {
     return Send(req, headers);
   }
 
-  absl::StatusOr<HttpClientResponse> Get(std::string_view path, const HttpHeaders& headers) override {
+  absl::StatusOr<HttpClientResponse> Get(std::string_view path,
+                                         const HttpHeaders& headers) override {
     httplib::Request req;
     req.method = "GET";
     req.path = std::string(path);
@@ -71,12 +72,12 @@ class HttplibClient : public HttpClient {
     bool ok = client_.send(req, res, error);
     if (too_large) {
       return absl::ResourceExhaustedError(absl::StrCat("HTTP response from ", options_.base_url,
-                                                       " larger than ",
-                                                       options_.max_response_bytes, " bytes"));
+                                                       " larger than ", options_.max_response_bytes,
+                                                       " bytes"));
     }
     if (!ok) {
-      return absl::UnavailableError(absl::StrCat(req.method, " ", options_.base_url, req.path,
-                                                 ": ", httplib::to_string(error)));
+      return absl::UnavailableError(absl::StrCat(req.method, " ", options_.base_url, req.path, ": ",
+                                                 httplib::to_string(error)));
     }
     out.status = res.status;
     for (const auto& [k, v] : res.headers) out.headers.emplace_back(Lower(k), v);

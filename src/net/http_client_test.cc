@@ -44,8 +44,8 @@ TEST_F(HttpClientTest, PostSendsBodyContentTypeAndHeaders) {
   auto client = NewHttpClient({.base_url = Url()});
   ASSERT_TRUE(client.ok()) << client.status();
   for (int i = 0; i < 3; ++i) {  // the kept-alive connection is reused
-    auto res = (*client)->Post("/v1/traces", "payload", "application/x-protobuf",
-                               {{"X-Extra", "yes"}});
+    auto res =
+        (*client)->Post("/v1/traces", "payload", "application/x-protobuf", {{"X-Extra", "yes"}});
     ASSERT_TRUE(res.ok()) << res.status();
     EXPECT_EQ(res->status, 200);
     EXPECT_EQ(res->body, "POST /v1/traces application/x-protobuf yes payload");
@@ -78,13 +78,14 @@ TEST(HttpClient, ConnectionRefusedIsUnavailable) {
   // Bind a port, then close it so nothing listens there.
   int port;
   {
-    auto server = NewHttpServer({.host_port = "127.0.0.1:0"}, [](const HttpRequest&, HttpResponse&) {});
+    auto server =
+        NewHttpServer({.host_port = "127.0.0.1:0"}, [](const HttpRequest&, HttpResponse&) {});
     ASSERT_TRUE(server->Start().ok());
     port = server->port();
     server->Stop();
   }
-  auto client = NewHttpClient({.base_url = "127.0.0.1:" + std::to_string(port),
-                               .connect_timeout_ms = 1000});
+  auto client =
+      NewHttpClient({.base_url = "127.0.0.1:" + std::to_string(port), .connect_timeout_ms = 1000});
   ASSERT_TRUE(client.ok());
   auto res = (*client)->Post("/", "x", "text/plain");
   EXPECT_EQ(res.status().code(), absl::StatusCode::kUnavailable) << res.status();

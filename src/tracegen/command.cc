@@ -42,7 +42,8 @@ constexpr FlagDef kFlags[] = {
      "      protocol's, e.g. /v1/traces). Default: the protocol's port on localhost."},
     {"rate", "0", "SPANS_PER_S", "Target rate over all workers; 0 sends as fast as answers come."},
     {"spans", "0", "N", "Stop after N spans (0: no limit). Required with --write-corpus."},
-    {"duration", "0", "D", "Stop after D (e.g. 30s, 5m; 0: no limit). Without --spans or\n"
+    {"duration", "0", "D",
+     "Stop after D (e.g. 30s, 5m; 0: no limit). Without --spans or\n"
      "      --duration the run lasts until interrupted (Ctrl-C), then reports."},
     {"concurrency", "1", "C", "Worker threads, each with its own connection."},
     {"seed", "1", "S", "Seed of the generated workload; worker i > 0 uses a seed derived from it."},
@@ -52,7 +53,9 @@ constexpr FlagDef kFlags[] = {
      "      with the same flags produce byte-identical requests."},
     {"start-time", "", "T",
      "Start time of the first trace: 'now', RFC 3339, or Unix nanoseconds. Default: now\n"
-     "      (with --repeat-ids: " "2024-01-01T00:00:00Z" ")."},
+     "      (with --repeat-ids: "
+     "2024-01-01T00:00:00Z"
+     ")."},
     {"max-spans-per-request", "256", "N", "Largest export request (spans of one service)."},
     {"gzip", "false", "", "Compress requests (gRPC message compression, HTTP Content-Encoding)."},
     {"timeout", "30s", "D", "Deadline of one send attempt."},
@@ -64,7 +67,8 @@ constexpr FlagDef kFlags[] = {
      "      sending them. Needs --spans."},
     {"replay", "", "DIR",
      "Send the payloads of a corpus written by --write-corpus, each once, instead of generating.\n"
-     "      The protocol defaults to the corpus's; any protocol with the same payload format works."},
+     "      The protocol defaults to the corpus's; any protocol with the same payload format "
+     "works."},
     {"json", "false", "", "Print the report as one JSON line (for scripts)."},
     {"progress", "10s", "D", "Print progress to stderr every D (0: never; never with --json)."},
 };
@@ -81,7 +85,8 @@ void OnSignal(int) {
 std::string Help() {
   std::string out =
       "skua tracegen: generate the W1 workload (20 services, 300 operations, 5-30 spans per\n"
-      "trace, 2 % errors; see docs) and send it to a tracing backend, or write it to files.\n\n"
+      "trace, 2 % errors, about 365 bytes per span as OTLP protobuf) and send it to a tracing\n"
+      "backend, or write it to files.\n\n"
       "Usage:\n"
       "  skua tracegen [--protocol P] [--endpoint ADDR] [--rate R] [--spans N | --duration D]\n"
       "                [--concurrency C] [--seed S] [--repeat-ids] [--gzip] [--json]\n"
@@ -99,16 +104,18 @@ std::string Help() {
   }
   out += "\nProtocols:\n";
   for (const ProtocolInfo& p : Protocols()) {
-    absl::StrAppend(&out, absl::StrFormat("  %-22s %s (default %s)%s\n", std::string(p.name),
-                                          std::string(p.description),
-                                          std::string(p.default_endpoint),
-                                          p.supported ? "" : " -- not supported yet"));
+    absl::StrAppend(
+        &out, absl::StrFormat("  %-22s %s\n  %-22s %s\n", std::string(p.name),
+                              std::string(p.description), "",
+                              p.supported ? "default endpoint " + std::string(p.default_endpoint)
+                                          : std::string("not supported yet")));
   }
   out +=
       "\nReport: spans sent; acknowledged (accepted by the server); refused (in answers asking to\n"
       "retry later, counted per answer); failed (non-retryable answers, retries exhausted,\n"
-      "rejected in a partial success); the acknowledged rate. Exit status: 0 when nothing failed,\n"
-      "1 when some spans failed, 2 for usage or setup errors.\n";
+      "rejected in a partial success); the acknowledged rate. UDP has no answers: for the agent\n"
+      "protocols a datagram counts as acknowledged once the kernel accepts it. Exit status: 0\n"
+      "when nothing failed, 1 when some spans failed, 2 for usage or setup errors.\n";
   return out;
 }
 
@@ -133,10 +140,11 @@ std::string ReportJson(const RunOptions& options, const std::string& endpoint, c
   AppendJsonString(Info(options.protocol).name, out);
   out += ",\"endpoint\":";
   AppendJsonString(endpoint, out);
-  absl::StrAppend(&out, ",\"ok\":", ok ? "true" : "false", ",\"seconds\":",
-                  absl::StrFormat("%.3f", s.seconds), ",\"requests_sent\":", s.requests_sent,
-                  ",\"spans_sent\":", s.spans_sent, ",\"spans_acknowledged\":",
-                  s.spans_acknowledged, ",\"requests_refused\":", s.requests_refused,
+  absl::StrAppend(&out, ",\"ok\":", ok ? "true" : "false",
+                  ",\"seconds\":", absl::StrFormat("%.3f", s.seconds),
+                  ",\"requests_sent\":", s.requests_sent, ",\"spans_sent\":", s.spans_sent,
+                  ",\"spans_acknowledged\":", s.spans_acknowledged,
+                  ",\"requests_refused\":", s.requests_refused,
                   ",\"spans_refused\":", s.spans_refused, ",\"retries\":", s.retries,
                   ",\"requests_failed\":", s.requests_failed, ",\"spans_failed\":", s.spans_failed,
                   ",\"spans_per_second\":", absl::StrFormat("%.1f", s.acknowledged_per_second()),
@@ -215,9 +223,9 @@ int TracegenMain(const std::vector<std::string>& args, std::FILE* out, std::FILE
   auto json = flags.GetBool("json");
   auto progress = flags.GetDurationNanos("progress");
   for (const absl::Status& s :
-       {spans.status(), duration.status(), concurrency.status(), seed.status(),
-        repeat_ids.status(), per_request.status(), gzip.status(), timeout.status(),
-        max_retries.status(), json.status(), progress.status()}) {
+       {spans.status(), duration.status(), concurrency.status(), seed.status(), repeat_ids.status(),
+        per_request.status(), gzip.status(), timeout.status(), max_retries.status(), json.status(),
+        progress.status()}) {
     if (!s.ok()) return fail(s);
   }
   double rate = 0;
@@ -268,19 +276,21 @@ int TracegenMain(const std::vector<std::string>& args, std::FILE* out, std::FILE
     options.spans = static_cast<uint64_t>(*spans);
     auto manifest = WriteCorpus(options);
     if (!manifest.ok()) {
-      std::fprintf(err, "skua tracegen: %s\n", std::string(StatusMessage(manifest.status())).c_str());
+      std::fprintf(err, "skua tracegen: %s\n",
+                   std::string(StatusMessage(manifest.status())).c_str());
       return 2;
     }
     if (*json) {
       std::string line = "{\"corpus\":";
       AppendJsonString(corpus_dir, line);
-      absl::StrAppend(&line, ",\"protocol\":\"", manifest->protocol, "\",\"files\":",
-                      manifest->files.size(), ",\"spans\":", manifest->spans, ",\"bytes\":",
-                      manifest->bytes, "}");
+      absl::StrAppend(&line, ",\"protocol\":\"", manifest->protocol,
+                      "\",\"files\":", manifest->files.size(), ",\"spans\":", manifest->spans,
+                      ",\"bytes\":", manifest->bytes, "}");
       std::fprintf(out, "%s\n", line.c_str());
     } else {
-      std::fprintf(out, "skua tracegen: wrote %llu spans in %zu files (%llu bytes, %.1f bytes/span) "
-                        "to %s\n",
+      std::fprintf(out,
+                   "skua tracegen: wrote %llu spans in %zu files (%llu bytes, %.1f bytes/span) "
+                   "to %s\n",
                    static_cast<unsigned long long>(manifest->spans), manifest->files.size(),
                    static_cast<unsigned long long>(manifest->bytes),
                    manifest->spans ? static_cast<double>(manifest->bytes) / manifest->spans : 0.0,
@@ -308,8 +318,9 @@ int TracegenMain(const std::vector<std::string>& args, std::FILE* out, std::FILE
   if (!*json && *progress > 0) {
     options.progress_interval_ms = *progress / 1'000'000;
     options.progress = [err](const RunStats& s) {
-      std::fprintf(err, "skua tracegen: %.0f s: %llu acknowledged, %llu refused, %llu failed, "
-                        "%.1f spans/s\n",
+      std::fprintf(err,
+                   "skua tracegen: %.0f s: %llu acknowledged, %llu refused, %llu failed, "
+                   "%.1f spans/s\n",
                    s.seconds, static_cast<unsigned long long>(s.spans_acknowledged),
                    static_cast<unsigned long long>(s.spans_refused),
                    static_cast<unsigned long long>(s.spans_failed), s.acknowledged_per_second());

@@ -47,7 +47,8 @@ absl::Status PrepareDirectory(const fs::path& dir) {
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
-    if (ec) return absl::InternalError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
+    if (ec)
+      return absl::InternalError(absl::StrCat("cannot create ", dir.string(), ": ", ec.message()));
     return absl::OkStatus();
   }
   if (!fs::is_directory(dir, ec)) {
@@ -59,13 +60,14 @@ absl::Status PrepareDirectory(const fs::path& dir) {
     std::string name = entry.path().filename().string();
     if (name == kManifest) continue;
     if (!has_manifest || !IsPayloadName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          dir.string(), " holds files other than a tracegen corpus (", name,
-          "); choose a new or empty directory"));
+      return absl::InvalidArgumentError(absl::StrCat(dir.string(),
+                                                     " holds files other than a tracegen corpus (",
+                                                     name, "); choose a new or empty directory"));
     }
     payloads.push_back(entry.path());
   }
-  if (ec) return absl::InternalError(absl::StrCat("cannot list ", dir.string(), ": ", ec.message()));
+  if (ec)
+    return absl::InternalError(absl::StrCat("cannot list ", dir.string(), ": ", ec.message()));
   for (const fs::path& p : payloads) fs::remove(p, ec);
   fs::remove(dir / kManifest, ec);
   return absl::OkStatus();
@@ -94,7 +96,8 @@ std::string ManifestJson(const CorpusManifest& m) {
 
 absl::StatusOr<CorpusManifest> WriteCorpus(const CorpusOptions& options) {
   if (options.dir.empty()) return absl::InvalidArgumentError("corpus directory is required");
-  if (options.spans == 0) return absl::InvalidArgumentError("a corpus needs a span count (--spans)");
+  if (options.spans == 0)
+    return absl::InvalidArgumentError("a corpus needs a span count (--spans)");
   const ProtocolInfo& info = Info(options.protocol);
   if (!info.supported) {
     return absl::UnimplementedError(

@@ -14,12 +14,21 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string TempDir(const std::string& name) {
-  fs::path dir = fs::path(::testing::TempDir()) /
-                 ("tracegen_corpus_" + std::to_string(::getpid()) + "_" + name);
-  fs::remove_all(dir);
-  return dir.string();
-}
+// A directory path under the test's temporary directory, removed when the test ends.
+class ScratchDir {
+ public:
+  explicit ScratchDir(const std::string& name)
+      : path_(fs::path(::testing::TempDir()) /
+              ("tracegen_corpus_" + std::to_string(::getpid()) + "_" + name)) {
+    fs::remove_all(path_);
+  }
+  ~ScratchDir() { fs::remove_all(path_); }
+  operator std::string() const { return path_.string(); }
+  fs::path path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
 
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
@@ -38,7 +47,8 @@ CorpusOptions Options(const std::string& dir, uint64_t spans, uint64_t seed = 3)
 }
 
 TEST(Corpus, SameOptionsWriteIdenticalDirectories) {
-  std::string a = TempDir("a"), b = TempDir("b"), c = TempDir("c");
+  ScratchDir a_dir("a"), b_dir("b"), c_dir("c");
+  std::string a = a_dir, b = b_dir, c = c_dir;
   ASSERT_TRUE(WriteCorpus(Options(a, 5000)).ok());
   ASSERT_TRUE(WriteCorpus(Options(b, 5000)).ok());
   ASSERT_TRUE(WriteCorpus(Options(c, 5000, /*seed=*/4)).ok());
@@ -61,7 +71,8 @@ TEST(Corpus, SameOptionsWriteIdenticalDirectories) {
 
 TEST(Corpus, ManifestDescribesDecodableFiles) {
   for (Protocol protocol : {Protocol::kOtlpHttpProto, Protocol::kOtlpHttpJson}) {
-    std::string dir = TempDir(std::string(Info(protocol).name));
+    ScratchDir scratch{std::string(Info(protocol).name)};
+    std::string dir = scratch;
     CorpusOptions o = Options(dir, 3001);
     o.protocol = protocol;
     auto written = WriteCorpus(o);
@@ -79,8 +90,9 @@ TEST(Corpus, ManifestDescribesDecodableFiles) {
       auto payload = ReadCorpusFile(dir, f);
       ASSERT_TRUE(payload.ok()) << payload.status();
       bytes += payload->size();
-      auto decoded = protocol == Protocol::kOtlpHttpJson ? model::convert::DecodeOtlpJson(*payload)
-                                                         : model::convert::DecodeOtlpProto(*payload);
+      auto decoded = protocol == Protocol::kOtlpHttpJson
+                         ? model::convert::DecodeOtlpJson(*payload)
+                         : model::convert::DecodeOtlpProto(*payload);
       ASSERT_TRUE(decoded.ok()) << f.name << ": " << decoded.status();
       EXPECT_EQ(decoded->size(), f.spans) << f.name;
       EXPECT_LE(f.spans, 256u);
@@ -90,7 +102,8 @@ TEST(Corpus, ManifestDescribesDecodableFiles) {
 }
 
 TEST(Corpus, RewritingReplacesAnEarlierCorpus) {
-  std::string dir = TempDir("rewrite");
+  ScratchDir scratch("rewrite");
+  std::string dir = scratch;
   auto big = WriteCorpus(Options(dir, 6000));
   ASSERT_TRUE(big.ok());
   auto small = WriteCorpus(Options(dir, 300));
@@ -101,18 +114,20 @@ TEST(Corpus, RewritingReplacesAnEarlierCorpus) {
 }
 
 TEST(Corpus, RefusesDirectoriesHoldingOtherFiles) {
-  std::string dir = TempDir("other");
+  ScratchDir scratch("other");
+  std::string dir = scratch;
   fs::create_directories(dir);
   std::ofstream(fs::path(dir) / "precious.txt") << "keep me";
   auto s = WriteCorpus(Options(dir, 100));
   EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(fs::exists(fs::path(dir) / "precious.txt"));
-  EXPECT_EQ(WriteCorpus(Options(TempDir("zero"), 0)).status().code(),
-            absl::StatusCode::kInvalidArgument);
+  ScratchDir zero("zero");
+  EXPECT_EQ(WriteCorpus(Options(zero, 0)).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(Corpus, BadManifests) {
-  std::string dir = TempDir("bad");
+  ScratchDir scratch("bad");
+  std::string dir = scratch;
   fs::create_directories(dir);
   EXPECT_EQ(ReadCorpusManifest(dir).status().code(), absl::StatusCode::kNotFound);
   auto write = [&](const std::string& text) {
@@ -129,7 +144,8 @@ TEST(Corpus, BadManifests) {
   write(R"({"format":"skua-tracegen-corpus","protocol":"otlp-grpc","payload_format":"otlp-proto",
             "files":[{"name":"000000.pb","spans":-1}]})");
   EXPECT_EQ(ReadCorpusManifest(dir).status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(ReadCorpusFile(dir, {"../x.pb", 1}).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(ReadCorpusFile(dir, {"../x.pb", 1}).status().code(),
+            absl::StatusCode::kInvalidArgument);
 }
 
 }  // namespace

@@ -74,7 +74,8 @@ class Shared {
       if (options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed)) return false;
       Clock::time_point now = Clock::now();
       if (now >= t) return true;
-      std::this_thread::sleep_for(std::min<Clock::duration>(t - now, std::chrono::milliseconds(50)));
+      std::this_thread::sleep_for(
+          std::min<Clock::duration>(t - now, std::chrono::milliseconds(50)));
     }
   }
 
@@ -123,8 +124,8 @@ void Deliver(Shared& shared, Sender& sender, const Payload& payload, uint64_t& j
   for (int attempt = 0;; ++attempt) {
     SendResult result = sender.Send(payload);
     if (result.status.ok()) {
-      uint64_t rejected = std::min<uint64_t>(std::max<int64_t>(result.rejected_spans, 0),
-                                             payload.spans);
+      uint64_t rejected =
+          std::min<uint64_t>(std::max<int64_t>(result.rejected_spans, 0), payload.spans);
       delta.spans_acknowledged += payload.spans - rejected;
       if (rejected > 0) {
         delta.spans_failed += rejected;
@@ -152,8 +153,10 @@ void Deliver(Shared& shared, Sender& sender, const Payload& payload, uint64_t& j
     backoff_ms = std::clamp<int64_t>(backoff_ms, 0, options.max_backoff_ms);
     // ±25 % jitter so workers refused together do not come back together.
     jitter_state = jitter_state * 6364136223846793005ull + 1442695040888963407ull;
-    backoff_ms += static_cast<int64_t>((jitter_state >> 33) % (backoff_ms / 2 + 1)) - backoff_ms / 4;
-    if (!shared.SleepUntil(Clock::now() + std::chrono::milliseconds(std::max<int64_t>(backoff_ms, 0)))) {
+    backoff_ms +=
+        static_cast<int64_t>((jitter_state >> 33) % (backoff_ms / 2 + 1)) - backoff_ms / 4;
+    if (!shared.SleepUntil(Clock::now() +
+                           std::chrono::milliseconds(std::max<int64_t>(backoff_ms, 0)))) {
       delta.requests_failed += 1;
       delta.spans_failed += payload.spans;
       delta.errors["interrupted while waiting to retry"] += 1;
@@ -225,10 +228,10 @@ absl::StatusOr<RunStats> Run(const RunOptions& options) {
     auto manifest = ReadCorpusManifest(options.replay_dir);
     if (!manifest.ok()) return manifest.status();
     if (manifest->payload_format != Info(options.protocol).payload_format) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "corpus ", options.replay_dir, " holds ", manifest->payload_format, " payloads (written for ",
-          manifest->protocol, "), which ", std::string(Info(options.protocol).name),
-          " cannot send"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("corpus ", options.replay_dir, " holds ", manifest->payload_format,
+                       " payloads (written for ", manifest->protocol, "), which ",
+                       std::string(Info(options.protocol).name), " cannot send"));
     }
     files = std::move(manifest->files);
   }

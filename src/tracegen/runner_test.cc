@@ -28,31 +28,31 @@ class Receiver {
  public:
   // `script(n)` answers the n-th request (from 0).
   explicit Receiver(std::function<Answer(size_t)> script = nullptr) : script_(std::move(script)) {
-    server_ = net::NewHttpServer(
-        {.host_port = "127.0.0.1:0", .worker_threads = 4},
-        [this](const net::HttpRequest& req, net::HttpResponse& res) {
-          size_t n;
-          {
-            absl::MutexLock lock(&mu_);
-            n = requests_++;
-            bodies_.push_back(req.body);
-          }
-          Answer a = script_ ? script_(n) : Answer{};
-          res.status = a.status;
-          res.body = a.body;
-          res.headers = a.headers;
-          if (a.status == 200) {
-            auto decoded = req.Header("content-type").value_or("") == "application/json"
-                               ? model::convert::DecodeOtlpJson(req.body)
-                               : model::convert::DecodeOtlpProto(req.body);
-            absl::MutexLock lock(&mu_);
-            if (decoded.ok()) {
-              accepted_spans_ += decoded->size();
-            } else {
-              ++undecodable_;
-            }
-          }
-        });
+    server_ = net::NewHttpServer({.host_port = "127.0.0.1:0", .worker_threads = 4},
+                                 [this](const net::HttpRequest& req, net::HttpResponse& res) {
+                                   size_t n;
+                                   {
+                                     absl::MutexLock lock(&mu_);
+                                     n = requests_++;
+                                     bodies_.push_back(req.body);
+                                   }
+                                   Answer a = script_ ? script_(n) : Answer{};
+                                   res.status = a.status;
+                                   res.body = a.body;
+                                   res.headers = a.headers;
+                                   if (a.status == 200) {
+                                     auto decoded = req.Header("content-type").value_or("") ==
+                                                            "application/json"
+                                                        ? model::convert::DecodeOtlpJson(req.body)
+                                                        : model::convert::DecodeOtlpProto(req.body);
+                                     absl::MutexLock lock(&mu_);
+                                     if (decoded.ok()) {
+                                       accepted_spans_ += decoded->size();
+                                     } else {
+                                       ++undecodable_;
+                                     }
+                                   }
+                                 });
     EXPECT_TRUE(server_->Start().ok());
   }
   ~Receiver() { server_->Stop(); }
@@ -162,7 +162,9 @@ TEST(Run, NonRetryableAnswersFailAtOnce) {
 }
 
 TEST(Run, PartialSuccessCountsRejectedSpansAsFailed) {
-  Receiver receiver([](size_t) { return Answer{200, R"({"partialSuccess":{"rejectedSpans":"1"}})"}; });
+  Receiver receiver([](size_t) {
+    return Answer{200, R"({"partialSuccess":{"rejectedSpans":"1"}})"};
+  });
   RunOptions o = Options(receiver);
   o.protocol = Protocol::kOtlpHttpJson;
   o.max_spans = 1'000;
@@ -206,10 +208,13 @@ TEST(Run, RateLimitsThePace) {
 }
 
 TEST(Run, ReplaySendsTheCorpusFilesVerbatim) {
-  std::string dir = (std::filesystem::path(::testing::TempDir()) /
-                     ("tracegen_replay_" + std::to_string(::getpid())))
-                        .string();
-  std::filesystem::remove_all(dir);
+  const std::filesystem::path root = std::filesystem::path(::testing::TempDir()) /
+                                     ("tracegen_replay_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  // Removed however the test ends.
+  std::unique_ptr<const std::filesystem::path, void (*)(const std::filesystem::path*)> cleanup(
+      &root, [](const std::filesystem::path* p) { std::filesystem::remove_all(*p); });
+  const std::string dir = root.string();
   CorpusOptions c;
   c.dir = dir;
   c.protocol = Protocol::kOtlpGrpc;  // same payload format as otlp-http-proto

@@ -4,6 +4,8 @@
 #include <cctype>
 
 #include "absl/strings/str_cat.h"
+#include "model/convert/jaeger_proto.h"
+#include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
 
 namespace skua::tracegen {
@@ -16,16 +18,16 @@ constexpr std::array<ProtocolInfo, 8> kProtocols = {{
      "http://localhost:4318/v1/traces", true, "OTLP HTTP POST /v1/traces, protobuf"},
     {Protocol::kOtlpHttpJson, "otlp-http-json", "otlp-json", "json",
      "http://localhost:4318/v1/traces", true, "OTLP HTTP POST /v1/traces, JSON"},
-    // Their encoders are being written (model/convert/jaeger_*.h, zipkin_*.h); each needs a case
-    // in EncodePayloads and NewSender before it can be switched on here.
-    {Protocol::kJaegerGrpc, "jaeger-grpc", "jaeger-proto", "pb", "localhost:14250", false,
+    {Protocol::kJaegerGrpc, "jaeger-grpc", "jaeger-proto", "pb", "localhost:14250", true,
      "Jaeger api_v2 CollectorService/PostSpans"},
     {Protocol::kJaegerThriftHttp, "jaeger-thrift-http", "jaeger-thrift-binary", "thrift",
-     "http://localhost:14268/api/traces", false, "Jaeger collector POST /api/traces, Thrift"},
+     "http://localhost:14268/api/traces", true, "Jaeger collector POST /api/traces, Thrift binary"},
     {Protocol::kJaegerAgentCompact, "jaeger-agent-compact", "jaeger-agent-compact", "thrift",
-     "localhost:6831", false, "Jaeger agent UDP emitBatch, Thrift compact"},
+     "localhost:6831", true, "Jaeger agent UDP emitBatch, Thrift compact (no acknowledgement)"},
     {Protocol::kJaegerAgentBinary, "jaeger-agent-binary", "jaeger-agent-binary", "thrift",
-     "localhost:6832", false, "Jaeger agent UDP emitBatch, Thrift binary"},
+     "localhost:6832", true, "Jaeger agent UDP emitBatch, Thrift binary (no acknowledgement)"},
+    // No Zipkin encoder exists yet (model/convert/zipkin*.h only decode); a case in
+    // EncodePayloads and NewSender switches it on.
     {Protocol::kZipkinJson, "zipkin-json", "zipkin-json", "json",
      "http://localhost:9411/api/v2/spans", false, "Zipkin POST /api/v2/spans, JSON v2"},
 }};
@@ -44,14 +46,22 @@ bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
 bool SkipField(const uint8_t*& p, const uint8_t* end, uint32_t wire_type) {
   uint64_t v;
   switch (wire_type) {
-    case 0: return ReadVarint(p, end, v);
-    case 1: if (end - p < 8) return false; p += 8; return true;
-    case 5: if (end - p < 4) return false; p += 4; return true;
+    case 0:
+      return ReadVarint(p, end, v);
+    case 1:
+      if (end - p < 8) return false;
+      p += 8;
+      return true;
+    case 5:
+      if (end - p < 4) return false;
+      p += 4;
+      return true;
     case 2:
       if (!ReadVarint(p, end, v) || v > static_cast<uint64_t>(end - p)) return false;
       p += v;
       return true;
-    default: return false;
+    default:
+      return false;
   }
 }
 
@@ -90,11 +100,33 @@ absl::StatusOr<Protocol> ParseProtocol(std::string_view name) {
       }
       return info.protocol;
     }
-    if (info.supported) absl::StrAppend(&choices, choices.empty() ? "" : ", ", std::string(info.name));
+    if (info.supported)
+      absl::StrAppend(&choices, choices.empty() ? "" : ", ", std::string(info.name));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("unknown protocol '", std::string(name), "' (choose one of ", choices, ")"));
 }
+
+namespace {
+
+// Agent datagrams for `spans` (one resource), each within kMaxAgentDatagramBytes and with its
+// span count: halves the run until each half encodes to a single datagram.
+void AppendAgentDatagrams(std::span<const model::Span> spans, model::thrift::Protocol protocol,
+                          std::vector<Payload>& out) {
+  std::vector<std::string> datagrams =
+      model::convert::EncodeAgentEmitBatches(spans, protocol, kMaxAgentDatagramBytes);
+  if (datagrams.size() == 1 || spans.size() == 1) {
+    for (std::string& d : datagrams) {
+      out.push_back({std::move(d), static_cast<uint32_t>(spans.size() / datagrams.size())});
+    }
+    return;
+  }
+  size_t half = spans.size() / 2;
+  AppendAgentDatagrams(spans.first(half), protocol, out);
+  AppendAgentDatagrams(spans.subspan(half), protocol, out);
+}
+
+}  // namespace
 
 absl::StatusOr<std::vector<Payload>> EncodePayloads(Protocol protocol,
                                                     std::span<const model::Span> spans) {
@@ -102,15 +134,51 @@ absl::StatusOr<std::vector<Payload>> EncodePayloads(Protocol protocol,
   switch (protocol) {
     case Protocol::kOtlpGrpc:
     case Protocol::kOtlpHttpProto:
+      // OTLP carries several resources in one request.
       out.push_back({model::convert::EncodeOtlpProto(spans), static_cast<uint32_t>(spans.size())});
       return out;
     case Protocol::kOtlpHttpJson:
       out.push_back({model::convert::EncodeOtlpJson(spans), static_cast<uint32_t>(spans.size())});
       return out;
     default:
-      return absl::UnimplementedError(
-          absl::StrCat("protocol '", std::string(Info(protocol).name), "' is not supported yet"));
+      break;
   }
+  if (!Info(protocol).supported) {
+    return absl::UnimplementedError(
+        absl::StrCat("protocol '", std::string(Info(protocol).name), "' is not supported yet"));
+  }
+  // Jaeger batches hold one process: one payload per run of spans sharing a resource.
+  for (size_t begin = 0; begin < spans.size();) {
+    size_t end = begin + 1;
+    while (end < spans.size() && spans[end].resource == spans[begin].resource) ++end;
+    std::span<const model::Span> run = spans.subspan(begin, end - begin);
+    const auto count = static_cast<uint32_t>(run.size());
+    switch (protocol) {
+      case Protocol::kJaegerGrpc:
+        out.push_back({model::convert::EncodeJaegerProtoBatch(run), count});
+        break;
+      case Protocol::kJaegerThriftHttp: {
+        std::vector<std::string> batches =
+            model::convert::EncodeJaegerThriftBatches(run, model::thrift::Protocol::kBinary);
+        if (batches.size() != 1) {
+          return absl::InternalError("one resource did not encode to one Jaeger batch");
+        }
+        out.push_back({std::move(batches[0]), count});
+        break;
+      }
+      case Protocol::kJaegerAgentCompact:
+        AppendAgentDatagrams(run, model::thrift::Protocol::kCompact, out);
+        break;
+      case Protocol::kJaegerAgentBinary:
+        AppendAgentDatagrams(run, model::thrift::Protocol::kBinary, out);
+        break;
+      default:
+        return absl::UnimplementedError(
+            absl::StrCat("protocol '", std::string(Info(protocol).name), "' is not supported yet"));
+    }
+    begin = end;
+  }
+  return out;
 }
 
 bool IsRetryable(const absl::Status& status) {
@@ -120,9 +188,16 @@ bool IsRetryable(const absl::Status& status) {
 
 absl::StatusOr<std::unique_ptr<Sender>> NewSender(Protocol protocol, const SenderOptions& options) {
   switch (protocol) {
-    case Protocol::kOtlpGrpc: return NewOtlpGrpcSender(options);
+    case Protocol::kOtlpGrpc:
+    case Protocol::kJaegerGrpc:
+      return NewGrpcSender(protocol, options);
     case Protocol::kOtlpHttpProto:
-    case Protocol::kOtlpHttpJson: return NewHttpSender(protocol, options);
+    case Protocol::kOtlpHttpJson:
+    case Protocol::kJaegerThriftHttp:
+      return NewHttpSender(protocol, options);
+    case Protocol::kJaegerAgentCompact:
+    case Protocol::kJaegerAgentBinary:
+      return NewUdpSender(protocol, options);
     default:
       return absl::UnimplementedError(
           absl::StrCat("protocol '", std::string(Info(protocol).name), "' is not supported yet"));

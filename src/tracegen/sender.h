@@ -18,14 +18,14 @@
 namespace skua::tracegen {
 
 enum class Protocol {
-  kOtlpGrpc,       // OTLP TraceService/Export over gRPC (:4317)
-  kOtlpHttpProto,  // OTLP POST /v1/traces, application/x-protobuf (:4318)
-  kOtlpHttpJson,   // OTLP POST /v1/traces, application/json (:4318)
-  kJaegerGrpc,     // Jaeger api_v2 CollectorService/PostSpans (:14250)
-  kJaegerThriftHttp,  // Jaeger POST /api/traces, Thrift binary (:14268)
+  kOtlpGrpc,            // OTLP TraceService/Export over gRPC (:4317)
+  kOtlpHttpProto,       // OTLP POST /v1/traces, application/x-protobuf (:4318)
+  kOtlpHttpJson,        // OTLP POST /v1/traces, application/json (:4318)
+  kJaegerGrpc,          // Jaeger api_v2 CollectorService/PostSpans (:14250)
+  kJaegerThriftHttp,    // Jaeger POST /api/traces, Thrift binary (:14268)
   kJaegerAgentCompact,  // agent UDP, Thrift compact emitBatch (:6831)
   kJaegerAgentBinary,   // agent UDP, Thrift binary emitBatch (:6832)
-  kZipkinJson,     // Zipkin POST /api/v2/spans, JSON v2 (:9411)
+  kZipkinJson,          // Zipkin POST /api/v2/spans, JSON v2 (:9411)
 };
 
 struct ProtocolInfo {
@@ -34,7 +34,7 @@ struct ProtocolInfo {
   std::string_view payload_format;  // what a payload holds; equal formats replay over either
   std::string_view file_extension;  // of corpus files
   std::string_view default_endpoint;
-  bool supported;                   // false: its encoder or sender is not built yet
+  bool supported;  // false: its encoder or sender is not built yet
   std::string_view description;
 };
 
@@ -51,8 +51,9 @@ struct Payload {
   uint32_t spans = 0;
 };
 
-// Encodes one export request (spans of one resource, as W1Generator makes them) into the
-// protocol's payloads: one for request-based protocols; datagram protocols may need several.
+// Encodes spans into the protocol's payloads: one per run of spans sharing a resource for
+// request-based protocols (so one for a W1Generator request); the agent's datagram protocols cut
+// runs further so each datagram stays within kMaxAgentDatagramBytes.
 absl::StatusOr<std::vector<Payload>> EncodePayloads(Protocol protocol,
                                                     std::span<const model::Span> spans);
 
@@ -91,10 +92,17 @@ class Sender {
 // InvalidArgument for a malformed endpoint; Unimplemented for an unsupported protocol.
 absl::StatusOr<std::unique_ptr<Sender>> NewSender(Protocol protocol, const SenderOptions& options);
 
-// Implementations, one per transport (sender_otlp_grpc.cc, sender_http.cc).
-absl::StatusOr<std::unique_ptr<Sender>> NewOtlpGrpcSender(const SenderOptions& options);
+// Implementations, one per transport (sender_grpc.cc, sender_http.cc, sender_udp.cc).
+absl::StatusOr<std::unique_ptr<Sender>> NewGrpcSender(Protocol protocol,
+                                                      const SenderOptions& options);
 absl::StatusOr<std::unique_ptr<Sender>> NewHttpSender(Protocol protocol,
                                                       const SenderOptions& options);
+// A datagram the kernel accepts counts as delivered (UDP has no answer).
+absl::StatusOr<std::unique_ptr<Sender>> NewUdpSender(Protocol protocol,
+                                                     const SenderOptions& options);
+
+// Largest agent datagram, as the Jaeger agent's default --processor.*.server-max-packet-size.
+inline constexpr size_t kMaxAgentDatagramBytes = 65'000;
 
 // Parses an OTLP ExportTraceServiceResponse (protobuf) for partial_success.rejected_spans; 0 when
 // absent or unreadable (the export itself succeeded either way).

@@ -1,5 +1,6 @@
-// OTLP over gRPC with a generic stub: the request is the bytes EncodeOtlpProto produced, so the
-// product binary needs no generated message classes.
+// Unary gRPC exports (OTLP TraceService/Export, Jaeger CollectorService/PostSpans) through a
+// generic stub: the request is the bytes our own encoders produced, so the product binary needs
+// no generated message classes.
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
@@ -13,14 +14,19 @@
 namespace skua::tracegen {
 namespace {
 
-constexpr char kExportMethod[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+constexpr char kOtlpExport[] = "/opentelemetry.proto.collector.trace.v1.TraceService/Export";
+constexpr char kJaegerPostSpans[] = "/jaeger.api_v2.CollectorService/PostSpans";
 
-class OtlpGrpcSender : public Sender {
+class GrpcSender : public Sender {
  public:
-  OtlpGrpcSender(std::shared_ptr<grpc::Channel> channel, const SenderOptions& options)
-      : options_(options), stub_(std::move(channel)) {}
+  GrpcSender(Protocol protocol, std::shared_ptr<grpc::Channel> channel,
+             const SenderOptions& options)
+      : protocol_(protocol),
+        method_(protocol == Protocol::kJaegerGrpc ? kJaegerPostSpans : kOtlpExport),
+        options_(options),
+        stub_(std::move(channel)) {}
 
-  ~OtlpGrpcSender() override {
+  ~GrpcSender() override {
     cq_.Shutdown();
     void* tag;
     bool ok;
@@ -37,7 +43,7 @@ class OtlpGrpcSender : public Sender {
     grpc::ByteBuffer request(&slice, 1);
     grpc::ByteBuffer response;
     grpc::Status status;
-    auto call = stub_.PrepareUnaryCall(&context, kExportMethod, request, &cq_);
+    auto call = stub_.PrepareUnaryCall(&context, method_, request, &cq_);
     call->StartCall();
     call->Finish(&response, &status, this);
     void* tag = nullptr;
@@ -49,19 +55,23 @@ class OtlpGrpcSender : public Sender {
     SendResult result;
     if (!status.ok()) {
       result.status = absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                   absl::StrCat("gRPC ", kExportMethod, ": ", status.error_message()));
+                                   absl::StrCat("gRPC ", method_, ": ", status.error_message()));
       return result;
     }
     std::vector<grpc::Slice> slices;
-    if (response.Dump(&slices).ok()) {
+    // Only OTLP answers can report a partial success; PostSpansResponse is empty.
+    if (protocol_ != Protocol::kJaegerGrpc && response.Dump(&slices).ok()) {
       std::string bytes;
-      for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+      for (const grpc::Slice& s : slices)
+        bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
       result.rejected_spans = RejectedSpansFromOtlpProto(bytes);
     }
     return result;
   }
 
  private:
+  const Protocol protocol_;
+  const std::string method_;
   SenderOptions options_;
   grpc::GenericStub stub_;
   grpc::CompletionQueue cq_;
@@ -69,21 +79,23 @@ class OtlpGrpcSender : public Sender {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<Sender>> NewOtlpGrpcSender(const SenderOptions& options) {
-  std::string target = options.endpoint.empty() ? std::string(Info(Protocol::kOtlpGrpc).default_endpoint)
-                                                : options.endpoint;
+absl::StatusOr<std::unique_ptr<Sender>> NewGrpcSender(Protocol protocol,
+                                                      const SenderOptions& options) {
+  const std::string name(Info(protocol).name);
+  std::string target =
+      options.endpoint.empty() ? std::string(Info(protocol).default_endpoint) : options.endpoint;
   // Accept a URL too ("http://host:4317"), as OTEL_EXPORTER_OTLP_ENDPOINT is often written.
   if (target.find("://") != std::string::npos) {
     auto split = net::SplitUrl(target);
     if (!split.ok()) return split.status();
     if (split->first.rfind("https://", 0) == 0) {
-      return absl::InvalidArgumentError("otlp-grpc: TLS endpoints are not supported");
+      return absl::InvalidArgumentError(name + ": TLS endpoints are not supported");
     }
     target = split->first.substr(7);
   }
   if (target.empty() || target.front() == ':') {
     return absl::InvalidArgumentError(
-        absl::StrCat("otlp-grpc: endpoint '", options.endpoint, "' needs a host (host:port)"));
+        absl::StrCat(name, ": endpoint '", options.endpoint, "' needs a host (host:port)"));
   }
   grpc::ChannelArguments args;
   // Each worker gets its own connection rather than sharing one subchannel.
@@ -91,7 +103,7 @@ absl::StatusOr<std::unique_ptr<Sender>> NewOtlpGrpcSender(const SenderOptions& o
   args.SetMaxSendMessageSize(-1);
   args.SetMaxReceiveMessageSize(16 << 20);
   auto channel = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
-  return std::unique_ptr<Sender>(new OtlpGrpcSender(std::move(channel), options));
+  return std::unique_ptr<Sender>(new GrpcSender(protocol, std::move(channel), options));
 }
 
 }  // namespace skua::tracegen

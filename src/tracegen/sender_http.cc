@@ -1,6 +1,6 @@
-// Senders that POST one payload per request: OTLP HTTP (protobuf and JSON). Status mapping and
-// retry hints follow the OTLP/HTTP specification: 429, 502, 503 and 504 are retryable, other
-// 4xx/5xx are not.
+// Senders that POST one payload per request: OTLP HTTP (protobuf and JSON) and Jaeger's collector
+// Thrift endpoint. Status mapping and retry hints follow the OTLP/HTTP specification for all of
+// them: 429, 502, 503 and 504 are retryable, other 4xx/5xx are not.
 #include <cctype>
 #include <charconv>
 
@@ -15,17 +15,24 @@ namespace {
 
 absl::StatusCode CodeForHttpStatus(int status) {
   switch (status) {
-    case 429: return absl::StatusCode::kResourceExhausted;
+    case 429:
+      return absl::StatusCode::kResourceExhausted;
     case 502:
     case 503:
-    case 504: return absl::StatusCode::kUnavailable;
+    case 504:
+      return absl::StatusCode::kUnavailable;
     case 400:
-    case 413: return absl::StatusCode::kInvalidArgument;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
+    case 413:
+      return absl::StatusCode::kInvalidArgument;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
     case 404:
-    case 405: return absl::StatusCode::kUnimplemented;
-    default: return status >= 500 ? absl::StatusCode::kInternal : absl::StatusCode::kUnknown;
+    case 405:
+      return absl::StatusCode::kUnimplemented;
+    default:
+      return status >= 500 ? absl::StatusCode::kInternal : absl::StatusCode::kUnknown;
   }
 }
 
@@ -48,8 +55,10 @@ class HttpSender : public Sender {
   }
 
   SendResult Send(const Payload& payload) override {
-    std::string_view content_type =
-        protocol_ == Protocol::kOtlpHttpJson ? "application/json" : "application/x-protobuf";
+    std::string_view content_type = protocol_ == Protocol::kOtlpHttpJson ? "application/json"
+                                    : protocol_ == Protocol::kJaegerThriftHttp
+                                        ? "application/x-thrift"
+                                        : "application/x-protobuf";
     std::string compressed;
     std::string_view body = payload.bytes;
     if (options_.gzip) {
@@ -64,19 +73,23 @@ class HttpSender : public Sender {
     }
     if (auto retry_after = res->Header("retry-after")) {
       int64_t seconds = 0;
-      auto [ptr, ec] = std::from_chars(retry_after->data(), retry_after->data() + retry_after->size(),
-                                       seconds);
-      if (ec == std::errc() && seconds >= 0 && seconds < 3600) result.retry_after_ms = seconds * 1000;
+      auto [ptr, ec] =
+          std::from_chars(retry_after->data(), retry_after->data() + retry_after->size(), seconds);
+      if (ec == std::errc() && seconds >= 0 && seconds < 3600)
+        result.retry_after_ms = seconds * 1000;
     }
     if (res->status >= 200 && res->status < 300) {
-      result.rejected_spans = protocol_ == Protocol::kOtlpHttpJson
-                                  ? RejectedSpansFromOtlpJson(res->body)
-                                  : RejectedSpansFromOtlpProto(res->body);
+      // Only OTLP answers can report a partial success (Jaeger answers 202 with no body).
+      if (protocol_ == Protocol::kOtlpHttpJson) {
+        result.rejected_spans = RejectedSpansFromOtlpJson(res->body);
+      } else if (protocol_ == Protocol::kOtlpHttpProto) {
+        result.rejected_spans = RejectedSpansFromOtlpProto(res->body);
+      }
       return result;
     }
-    result.status = absl::Status(CodeForHttpStatus(res->status),
-                                 absl::StrCat("HTTP ", res->status, " from POST ", path_, ": ",
-                                              Snippet(res->body)));
+    result.status = absl::Status(
+        CodeForHttpStatus(res->status),
+        absl::StrCat("HTTP ", res->status, " from POST ", path_, ": ", Snippet(res->body)));
     return result;
   }
 
@@ -97,17 +110,20 @@ absl::StatusOr<std::unique_ptr<Sender>> NewHttpSender(Protocol protocol,
   if (!defaults.ok()) return defaults.status();
   auto split = net::SplitUrl(options.endpoint.empty() ? info.default_endpoint : options.endpoint);
   if (!split.ok()) {
-    return absl::InvalidArgumentError(absl::StrCat(std::string(info.name), ": ",
-                                                   std::string(StatusMessage(split.status()))));
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(info.name), ": ", std::string(StatusMessage(split.status()))));
   }
-  std::string path = split->second.empty() ? defaults->second : split->second;
+  // No path (or just "/") means the protocol's usual one.
+  std::string path =
+      split->second.empty() || split->second == "/" ? defaults->second : split->second;
   net::HttpClientOptions client_options;
   client_options.base_url = split->first;
   client_options.io_timeout_ms = options.timeout_ms;
   client_options.max_response_bytes = 1 << 20;
   auto client = net::NewHttpClient(client_options);
   if (!client.ok()) return client.status();
-  return std::unique_ptr<Sender>(new HttpSender(protocol, options, std::move(path), std::move(*client)));
+  return std::unique_ptr<Sender>(
+      new HttpSender(protocol, options, std::move(path), std::move(*client)));
 }
 
 }  // namespace skua::tracegen

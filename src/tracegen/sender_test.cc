@@ -9,6 +9,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
+#include "model/convert/jaeger_proto.h"
+#include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
 #include "net/http_server.h"
 #include "receivers/grpc_server.h"
@@ -55,6 +57,57 @@ TEST(Protocols, PayloadsDecodeBackToTheRequest) {
   ASSERT_TRUE(a.ok() && b.ok());
   EXPECT_EQ(a->size(), request.size());
   EXPECT_EQ(b->size(), request.size());
+}
+
+// Jaeger payloads hold one process each (jaeger-compat §1.4 gRPC, §1.5 Thrift over HTTP, §1.6
+// agent UDP); every payload decodes back to the spans it claims.
+TEST(Protocols, JaegerPayloadsDecodeWithTheirSpanCounts) {
+  W1Options o;
+  o.seed = 5;
+  W1Generator gen(o);
+  model::SpanSet first = gen.NextRequest();
+  model::SpanSet second = gen.NextRequest();
+  ASSERT_NE(first.spans()[0].service_name(), second.spans()[0].service_name());
+  // Two resources in one list: two payloads for the batch protocols.
+  model::SpanSet both;
+  both.CopySpans(first.spans());
+  both.CopySpans(second.spans());
+  const size_t total = both.size();
+
+  auto grpc = EncodePayloads(Protocol::kJaegerGrpc, both.spans());
+  ASSERT_TRUE(grpc.ok()) << grpc.status();
+  ASSERT_EQ(grpc->size(), 2u);
+  for (const Payload& p : *grpc) {
+    auto decoded = model::convert::DecodeJaegerPostSpansRequest(p.bytes);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->size(), p.spans);
+  }
+  EXPECT_EQ((*grpc)[0].spans + (*grpc)[1].spans, total);
+
+  auto thrift = EncodePayloads(Protocol::kJaegerThriftHttp, both.spans());
+  ASSERT_TRUE(thrift.ok());
+  ASSERT_EQ(thrift->size(), 2u);
+  for (const Payload& p : *thrift) {
+    auto decoded =
+        model::convert::DecodeJaegerThriftBatch(p.bytes, model::thrift::Protocol::kBinary);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->size(), p.spans);
+  }
+
+  for (Protocol agent : {Protocol::kJaegerAgentCompact, Protocol::kJaegerAgentBinary}) {
+    auto datagrams = EncodePayloads(agent, both.spans());
+    ASSERT_TRUE(datagrams.ok());
+    ASSERT_GE(datagrams->size(), 2u);
+    size_t spans = 0;
+    for (const Payload& p : *datagrams) {
+      EXPECT_LE(p.bytes.size(), kMaxAgentDatagramBytes);
+      auto decoded = model::convert::DecodeAgentMessage(p.bytes, model::thrift::Protocol::kCompact);
+      ASSERT_TRUE(decoded.ok()) << decoded.status();
+      EXPECT_EQ(decoded->spans.size(), p.spans);
+      spans += p.spans;
+    }
+    EXPECT_EQ(spans, total);
+  }
 }
 
 TEST(PartialSuccess, Proto) {
@@ -114,13 +167,22 @@ class FakeHttpReceiver {
 
 TEST(HttpSender, PostsProtobufToTheDefaultPath) {
   FakeHttpReceiver receiver;
+  // No path and "/" both mean the protocol's usual path.
+  for (std::string suffix : {"", "/"}) {
+    auto sender = NewSender(Protocol::kOtlpHttpProto, {.endpoint = receiver.url() + suffix});
+    ASSERT_TRUE(sender.ok()) << sender.status();
+    EXPECT_TRUE((*sender)->Send(W1Payload(Protocol::kOtlpHttpProto)).status.ok());
+  }
   auto sender = NewSender(Protocol::kOtlpHttpProto, {.endpoint = receiver.url()});
   ASSERT_TRUE(sender.ok()) << sender.status();
-  Payload p = W1Payload(Protocol::kOtlpHttpProto);
+  Payload p = W1Payload(Protocol::kOtlpHttpProto, 9);
   SendResult r = (*sender)->Send(p);
   EXPECT_TRUE(r.status.ok()) << r.status;
   auto reqs = receiver.requests();
-  ASSERT_EQ(reqs.size(), 1u);
+  ASSERT_EQ(reqs.size(), 3u);
+  EXPECT_EQ(reqs[0].path, "/v1/traces");
+  EXPECT_EQ(reqs[1].path, "/v1/traces");
+  reqs.erase(reqs.begin(), reqs.begin() + 2);
   EXPECT_EQ(reqs[0].method, "POST");
   EXPECT_EQ(reqs[0].path, "/v1/traces");
   EXPECT_EQ(reqs[0].Header("content-type").value_or(""), "application/x-protobuf");

@@ -85,132 +85,190 @@ enum class Lang : uint8_t { kGo, kJava, kPython, kNode, kDotnet };
 
 struct ServiceSpec {
   const char* name;
-  Protocol protocol;     // how the service is called
+  Protocol protocol;  // how the service is called
   Lang lang;
   const char* rpc_name;  // gRPC service (e.g. "shop.Cart"); route prefix for HTTP services
-  std::vector<const char*> served;     // HTTP routes ("GET /api/cart/{id}"), gRPC methods, SQL
-  std::vector<const char*> callees;    // services it calls
-  std::vector<const char*> produces;   // Kafka topics it publishes to
-  std::vector<const char*> consumes;   // Kafka topics it processes
+  std::vector<const char*> served;    // HTTP routes ("GET /api/cart/{id}"), gRPC methods, SQL
+  std::vector<const char*> callees;   // services it calls
+  std::vector<const char*> produces;  // Kafka topics it publishes to
+  std::vector<const char*> consumes;  // Kafka topics it processes
 };
 
-constexpr int kServices = 20;
 constexpr int kOpsPerService = 15;  // 20 × 15 = the 300 operations of W1
 
 const std::vector<ServiceSpec>& Specs() {
   static const auto* specs = new std::vector<ServiceSpec>{
-      {"frontend", Protocol::kHttp, Lang::kNode, "",
+      {"frontend",
+       Protocol::kHttp,
+       Lang::kNode,
+       "",
        {"GET /", "GET /product/{id}", "GET /cart", "POST /cart/items", "POST /checkout",
         "GET /account/orders/{id}", "GET /find", "POST /login"},
        {"cart", "catalog", "checkout", "recommendations", "search", "users", "currency", "reviews",
         "auth"},
        {},
        {}},
-      {"api-gateway", Protocol::kHttp, Lang::kGo, "",
+      {"api-gateway",
+       Protocol::kHttp,
+       Lang::kGo,
+       "",
        {"GET /api/orders/{id}", "POST /api/orders", "GET /api/users/{id}", "PUT /api/users/{id}",
         "GET /api/catalog/{id}", "GET /api/search", "POST /api/payments",
         "GET /api/shipping/{id}/status"},
        {"orders", "users", "auth", "catalog", "search", "shipping", "payments"},
        {},
        {}},
-      {"checkout", Protocol::kGrpc, Lang::kGo, "shop.Checkout",
+      {"checkout",
+       Protocol::kGrpc,
+       Lang::kGo,
+       "shop.Checkout",
        {"PlaceOrder", "GetQuote", "ValidateCart", "ApplyCoupon", "CancelOrder", "GetReceipt"},
        {"cart", "payments", "shipping", "inventory", "pricing", "currency", "orders", "users",
         "notifications"},
        {"order-events"},
        {}},
-      {"cart", Protocol::kGrpc, Lang::kDotnet, "shop.Cart",
+      {"cart",
+       Protocol::kGrpc,
+       Lang::kDotnet,
+       "shop.Cart",
        {"GetCart", "AddItem", "RemoveItem", "EmptyCart", "MergeCarts", "UpdateQuantity",
         "ListCarts"},
        {"catalog", "pricing", "inventory", "db-proxy"},
        {},
        {}},
-      {"payments", Protocol::kGrpc, Lang::kJava, "shop.Payments",
+      {"payments",
+       Protocol::kGrpc,
+       Lang::kJava,
+       "shop.Payments",
        {"Charge", "Refund", "Authorize", "Capture", "GetPayment", "ListPayments", "VoidPayment"},
        {"currency", "auth", "fraud-detection", "db-proxy"},
        {"payment-events"},
        {}},
-      {"catalog", Protocol::kGrpc, Lang::kGo, "shop.Catalog",
+      {"catalog",
+       Protocol::kGrpc,
+       Lang::kGo,
+       "shop.Catalog",
        {"GetProduct", "ListProducts", "SearchProducts", "GetCategory", "ListCategories",
         "GetVariants", "BatchGetProducts"},
        {"inventory", "pricing", "reviews", "db-proxy"},
        {},
        {}},
-      {"inventory", Protocol::kGrpc, Lang::kJava, "shop.Inventory",
-       {"GetStock", "Reserve", "Release", "Restock", "BatchGetStock", "ListWarehouses",
-        "Adjust"},
+      {"inventory",
+       Protocol::kGrpc,
+       Lang::kJava,
+       "shop.Inventory",
+       {"GetStock", "Reserve", "Release", "Restock", "BatchGetStock", "ListWarehouses", "Adjust"},
        {"db-proxy"},
        {},
        {}},
-      {"shipping", Protocol::kHttp, Lang::kPython, "",
+      {"shipping",
+       Protocol::kHttp,
+       Lang::kPython,
+       "",
        {"POST /v1/shipments", "GET /v1/shipments/{id}", "GET /v1/quotes", "POST /v1/labels",
         "DELETE /v1/shipments/{id}", "GET /v1/carriers", "PUT /v1/shipments/{id}/address"},
        {"currency", "db-proxy"},
        {"shipment-events"},
        {}},
-      {"users", Protocol::kGrpc, Lang::kJava, "shop.Users",
+      {"users",
+       Protocol::kGrpc,
+       Lang::kJava,
+       "shop.Users",
        {"GetUser", "CreateUser", "UpdateUser", "DeleteUser", "GetPreferences", "ListAddresses",
         "BatchGetUsers"},
        {"auth", "db-proxy"},
        {},
        {}},
-      {"auth", Protocol::kGrpc, Lang::kGo, "shop.Auth",
-       {"VerifyToken", "IssueToken", "RefreshToken", "RevokeToken", "CheckPermission",
-        "GetSession", "Login"},
+      {"auth",
+       Protocol::kGrpc,
+       Lang::kGo,
+       "shop.Auth",
+       {"VerifyToken", "IssueToken", "RefreshToken", "RevokeToken", "CheckPermission", "GetSession",
+        "Login"},
        {"db-proxy"},
        {},
        {}},
-      {"recommendations", Protocol::kGrpc, Lang::kPython, "shop.Recommendations",
+      {"recommendations",
+       Protocol::kGrpc,
+       Lang::kPython,
+       "shop.Recommendations",
        {"ListRecommendations", "GetSimilar", "GetTrending", "RecordView", "GetPersonalized",
         "GetBundles"},
        {"catalog", "users", "db-proxy"},
        {},
        {}},
-      {"search", Protocol::kHttp, Lang::kJava, "",
+      {"search",
+       Protocol::kHttp,
+       Lang::kJava,
+       "",
        {"GET /search", "GET /search/suggest", "GET /search/facets", "POST /search/index/{id}",
         "DELETE /search/index/{id}", "GET /search/related/{id}"},
        {"catalog", "pricing"},
        {},
        {}},
-      {"pricing", Protocol::kGrpc, Lang::kDotnet, "shop.Pricing",
+      {"pricing",
+       Protocol::kGrpc,
+       Lang::kDotnet,
+       "shop.Pricing",
        {"GetPrice", "BatchGetPrices", "GetDiscounts", "ApplyPromotion", "GetTaxes",
         "ListPriceHistory"},
        {"currency", "db-proxy"},
        {},
        {}},
-      {"currency", Protocol::kGrpc, Lang::kNode, "shop.Currency",
+      {"currency",
+       Protocol::kGrpc,
+       Lang::kNode,
+       "shop.Currency",
        {"Convert", "GetSupportedCurrencies", "GetRate", "BatchConvert", "RefreshRates"},
        {},
        {},
        {}},
-      {"reviews", Protocol::kHttp, Lang::kPython, "",
+      {"reviews",
+       Protocol::kHttp,
+       Lang::kPython,
+       "",
        {"GET /reviews/{id}", "GET /products/{id}/reviews", "POST /reviews", "PUT /reviews/{id}",
         "DELETE /reviews/{id}", "GET /products/{id}/rating"},
        {"users", "db-proxy"},
        {},
        {}},
-      {"orders", Protocol::kGrpc, Lang::kJava, "shop.Orders",
+      {"orders",
+       Protocol::kGrpc,
+       Lang::kJava,
+       "shop.Orders",
        {"GetOrder", "CreateOrder", "ListOrders", "UpdateStatus", "CancelOrder", "GetHistory",
         "Archive"},
        {"users", "db-proxy"},
        {"order-status"},
        {}},
-      {"notifications", Protocol::kGrpc, Lang::kGo, "shop.Notifications",
+      {"notifications",
+       Protocol::kGrpc,
+       Lang::kGo,
+       "shop.Notifications",
        {"Send", "GetPreferences", "ListNotifications", "MarkRead"},
        {"users", "email", "db-proxy"},
        {"email-requests"},
        {"order-events", "shipment-events"}},
-      {"email", Protocol::kGrpc, Lang::kPython, "shop.Email",
+      {"email",
+       Protocol::kGrpc,
+       Lang::kPython,
+       "shop.Email",
        {"SendEmail", "RenderTemplate", "GetStatus", "Unsubscribe"},
        {"users"},
        {},
        {"order-status", "email-requests"}},
-      {"fraud-detection", Protocol::kGrpc, Lang::kPython, "shop.Fraud",
+      {"fraud-detection",
+       Protocol::kGrpc,
+       Lang::kPython,
+       "shop.Fraud",
        {"Score", "Check", "Report", "GetRules", "ReviewCase"},
        {"users", "db-proxy"},
        {},
        {"payment-events"}},
-      {"db-proxy", Protocol::kSql, Lang::kGo, "",
+      {"db-proxy",
+       Protocol::kSql,
+       Lang::kGo,
+       "",
        {"SELECT orders", "INSERT orders", "UPDATE orders", "SELECT users", "UPDATE users",
         "SELECT products", "SELECT inventory", "UPDATE inventory", "SELECT payments",
         "INSERT payments", "SELECT reviews", "INSERT reviews", "SELECT prices"},
@@ -223,8 +281,8 @@ const std::vector<ServiceSpec>& Specs() {
 
 // Verbs that name the internal operations filling each service up to kOpsPerService.
 constexpr const char* kInternalVerbs[] = {
-    "validate", "serialize", "cache.lookup", "compute", "render", "authorize", "load_config",
-    "transform", "aggregate", "enrich", "encode", "decode", "retry_policy", "rate_limit"};
+    "validate",  "serialize", "cache.lookup", "compute", "render", "authorize",    "load_config",
+    "transform", "aggregate", "enrich",       "encode",  "decode", "retry_policy", "rate_limit"};
 
 constexpr const char* kDbStatements[][2] = {
     // table, statement; index follows the SQL operation's table.
@@ -273,30 +331,39 @@ constexpr LangInfo kLangs[] = {
 
 // What a node of the call tree is, beyond its OTLP kind.
 enum class Shape : uint8_t {
-  kHttpServer, kGrpcServer, kSqlServer,  // served operations
-  kHttpClient, kGrpcClient, kSqlClient,  // the caller's side (kSqlClient may be a leaf)
-  kInternal, kProducer, kConsumer,
+  // Served operations.
+  kHttpServer,
+  kGrpcServer,
+  kSqlServer,
+  // The caller's side of a call; a kSqlClient span may be a leaf (an uninstrumented database).
+  kHttpClient,
+  kGrpcClient,
+  kSqlClient,
+  kInternal,
+  kProducer,
+  kConsumer,
 };
 
 // One operation: its span name and how spans of it look.
 struct Operation {
   std::string name;
-  Shape shape;           // the served shape, kInternal, kProducer or kConsumer
-  int topic = -1;        // for producer / consumer operations
-  int table = 0;         // for SQL operations: index into kDbStatements
+  Shape shape;     // the served shape, kInternal, kProducer or kConsumer
+  int topic = -1;  // for producer / consumer operations
+  int table = 0;   // for SQL operations: index into kDbStatements
 };
 
 struct Service {
   const ServiceSpec* spec;
-  std::vector<Operation> ops;   // exactly kOpsPerService
-  std::vector<int> served;      // indexes into ops callers can reach (server operations)
-  std::vector<int> internal;    // indexes of internal operations
-  std::vector<int> producer;    // indexes of producer operations
-  std::vector<int> consumer;    // indexes of consumer operations
-  std::vector<int> callees;     // service indexes
-  std::string host;             // host.name
-  std::string pod;              // k8s.pod.name
-  std::string ip;               // its address as peers see it
+  std::vector<Operation> ops;  // exactly kOpsPerService
+  std::vector<int> served;     // indexes into ops callers can reach (server operations)
+  std::vector<int> internal;   // indexes of internal operations
+  std::vector<int> producer;   // indexes of producer operations
+  std::vector<int> consumer;   // indexes of consumer operations
+  std::vector<int> callees;    // service indexes
+  std::string host;            // host.name
+  std::string pod;             // k8s.pod.name
+  std::string ip;              // its address as peers see it
+  std::string fqdn;            // its Kubernetes service name as callers dial it
   int port = 8080;
   // Resource and scope, in storage that lives as long as the generator (copied into each request).
   std::vector<KeyValue> resource_attributes;
@@ -316,11 +383,11 @@ struct Topic {
 // One span of a trace being drawn.
 struct Node {
   int service;
-  int op;           // index into the service's ops of the span's name
+  int op;  // index into the service's ops of the span's name
   Shape shape;
   SpanKind kind;
-  int parent;       // index into the trace's nodes, -1 for the root
-  int peer = -1;    // service called (clients), calling service (servers), -1 otherwise
+  int parent;     // index into the trace's nodes, -1 for the root
+  int peer = -1;  // service called (clients), calling service (servers), -1 otherwise
   uint64_t start;
   uint64_t end;
   uint64_t span_id;
@@ -332,8 +399,8 @@ struct Node {
 
 struct W1Generator::Impl {
   W1Options options;
-  Rng rng;      // content: shapes, names, attribute values, times
-  Rng id_rng;   // trace and span IDs (salted unless repeat_ids)
+  Rng rng;     // content: shapes, names, attribute values, times
+  Rng id_rng;  // trace and span IDs (salted unless repeat_ids)
   std::vector<Service> services;
   std::vector<Topic> topics;
   uint64_t next_trace_start;
@@ -346,10 +413,10 @@ struct W1Generator::Impl {
     const model::Resource* resource = nullptr;
     const model::Scope* scope = nullptr;
   };
-  std::vector<Pending> pending;   // per service
+  std::vector<Pending> pending;  // per service
   std::deque<model::SpanSet> ready;
-  std::vector<Node> nodes;        // scratch: the current trace
-  size_t trace_total = 0;         // spans the current trace will have
+  std::vector<Node> nodes;  // scratch: the current trace
+  size_t trace_total = 0;   // spans the current trace will have
 
   static constexpr uint64_t kMaxPendingTraces = 256;
 
@@ -357,8 +424,8 @@ struct W1Generator::Impl {
   void BuildServices();
   void GenerateTrace();
   void AddChild(int parent);
-  int NewNode(int service, int op, Shape shape, SpanKind kind, int parent, int peer,
-              uint64_t start, uint64_t end, uint64_t request_id);
+  int NewNode(int service, int op, Shape shape, SpanKind kind, int parent, int peer, uint64_t start,
+              uint64_t end, uint64_t request_id);
   void Emit(int service);
   void StartPending(int service);
   void WriteSpan(const Node& node, const model::TraceId& trace_id);
@@ -383,18 +450,24 @@ uint64_t NowUnixNanos() {
 
 Shape ServedShape(Protocol p) {
   switch (p) {
-    case Protocol::kHttp: return Shape::kHttpServer;
-    case Protocol::kGrpc: return Shape::kGrpcServer;
-    case Protocol::kSql: return Shape::kSqlServer;
+    case Protocol::kHttp:
+      return Shape::kHttpServer;
+    case Protocol::kGrpc:
+      return Shape::kGrpcServer;
+    case Protocol::kSql:
+      return Shape::kSqlServer;
   }
   return Shape::kGrpcServer;
 }
 
 Shape ClientShape(Shape served) {
   switch (served) {
-    case Shape::kHttpServer: return Shape::kHttpClient;
-    case Shape::kSqlServer: return Shape::kSqlClient;
-    default: return Shape::kGrpcClient;
+    case Shape::kHttpServer:
+      return Shape::kHttpClient;
+    case Shape::kSqlServer:
+      return Shape::kSqlClient;
+    default:
+      return Shape::kGrpcClient;
   }
 }
 
@@ -478,12 +551,15 @@ void W1Generator::Impl::BuildServices() {
     const char kAlnum[] = "bcdfghjklmnpqrstvwxz2456789";
     std::string pod_suffix;
     for (int k = 0; k < 5; ++k) pod_suffix += kAlnum[shape_rng.Below(sizeof(kAlnum) - 1)];
-    svc.pod = absl::StrCat(spec.name, "-", absl::Hex(shape_rng.Next() & 0xFFFFFFFFFFull),
-                           "-", pod_suffix);
-    int a = static_cast<int>(shape_rng.Between(0, 15)), b = static_cast<int>(shape_rng.Between(2, 250));
+    svc.pod = absl::StrCat(spec.name, "-", absl::Hex(shape_rng.Next() & 0xFFFFFFFFFFull), "-",
+                           pod_suffix);
+    int a = static_cast<int>(shape_rng.Between(0, 15)),
+        b = static_cast<int>(shape_rng.Between(2, 250));
     svc.ip = absl::StrCat("10.0.", a, ".", b);
+    svc.fqdn = absl::StrCat(spec.name, ".shop.svc.cluster.local");
     svc.host = absl::StrCat("ip-10-0-", a, "-", b, ".ec2.internal");
-    svc.port = spec.protocol == Protocol::kSql ? 5432 : (spec.protocol == Protocol::kGrpc ? 50051 : 8080);
+    svc.port =
+        spec.protocol == Protocol::kSql ? 5432 : (spec.protocol == Protocol::kGrpc ? 50051 : 8080);
 
     const LangInfo& lang = kLangs[static_cast<int>(spec.lang)];
     svc.strings = {
@@ -523,7 +599,6 @@ void W1Generator::Impl::StartPending(int service) {
   p.set.spans().reserve(options.max_spans_per_request < 512 ? options.max_spans_per_request : 512);
   p.resource = p.set.CopyResource(services[service].resource);
   p.scope = p.set.CopyScope(services[service].scope);
-  p.first_trace = traces;
 }
 
 void W1Generator::Impl::Emit(int service) {
@@ -583,8 +658,10 @@ void W1Generator::Impl::AddChild(int parent) {
       break;
     }
     case kDbLeaf: {
-      // The client span of a query the proxy forwards: named like the served statement.
-      NewNode(p.service, p.op, Shape::kSqlClient, SpanKind::kClient, parent, -1, start, end,
+      // The client span of a query the proxy forwards: named like the statement it serves (or,
+      // under one of its internal spans, like any statement it serves).
+      int op = p.shape == Shape::kSqlServer ? p.op : static_cast<int>(rng.Pick(svc.served));
+      NewNode(p.service, op, Shape::kSqlClient, SpanKind::kClient, parent, -1, start, end,
               request_id);
       break;
     }
@@ -648,8 +725,9 @@ void W1Generator::Impl::GenerateTrace() {
   }
 
   for (const Node& n : nodes) {
+    if (pending[n.service].set.size() >= options.max_spans_per_request) Emit(n.service);
     Pending& p = pending[n.service];
-    if (p.set.size() >= options.max_spans_per_request) Emit(n.service);
+    if (p.set.empty()) p.first_trace = traces;
     WriteSpan(n, trace_id);
   }
   ++traces;
@@ -689,8 +767,9 @@ std::string IdText(uint64_t id) { return absl::StrCat(id % 10'000'000); }
 // A request ID as a UUID-shaped string; the low half repeats `id` so both sides of a call agree.
 std::string RequestIdText(uint64_t id) {
   uint64_t hi = id * 0x9E3779B97F4A7C15ull;
-  return absl::StrCat(absl::Hex(hi >> 32, absl::kZeroPad8), "-", absl::Hex((hi >> 16) & 0xFFFF, absl::kZeroPad4),
-                      "-4", absl::Hex(hi & 0xFFF, absl::kZeroPad3), "-",
+  return absl::StrCat(absl::Hex(hi >> 32, absl::kZeroPad8), "-",
+                      absl::Hex((hi >> 16) & 0xFFFF, absl::kZeroPad4), "-4",
+                      absl::Hex(hi & 0xFFF, absl::kZeroPad3), "-",
                       absl::Hex(0x8000 | (id >> 48 & 0x3FFF), absl::kZeroPad4), "-",
                       absl::Hex(id & 0xFFFFFFFFFFFFull, absl::kZeroPad12));
 }
@@ -740,10 +819,8 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
   KeyValue* attrs = arena.AllocateArray<KeyValue>(9);
   AttrWriter w(arena, attrs);
   const int extra = static_cast<int>(rng.Below(3));  // 7–9 attributes (§1)
-  const LangInfo& lang = kLangs[static_cast<int>(svc.spec->lang)];
-  (void)lang;
-  const int http_status = n.error ? (rng.Chance(500'000) ? 500 : 503)
-                                  : (rng.Chance(50'000) ? 404 : 200);
+  const int http_status =
+      n.error ? (rng.Chance(500'000) ? 500 : 503) : (rng.Chance(50'000) ? 404 : 200);
   const int grpc_status = n.error ? (rng.Chance(500'000) ? 13 : 14) : 0;
 
   switch (n.shape) {
@@ -758,21 +835,20 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
         w.Copy("http.route", path_template);
         w.Copy("url.path", FillRoute(path_template, n.request_id));
         w.Int("http.response.status_code", http_status);
-        w.Str("user_agent.original",
-              n.peer < 0 ? kUserAgents[n.request_id % std::size(kUserAgents)] : "Go-http-client/1.1");
-        w.Copy("client.address",
-               n.peer >= 0 ? std::string_view(services[n.peer].ip)
-                           : absl::StrCat("203.0.113.", n.request_id % 250 + 1));
-        w.Str("server.address", svc.spec->name);
+        w.Str("user_agent.original", n.peer < 0 ? kUserAgents[n.request_id % std::size(kUserAgents)]
+                                                : "Go-http-client/1.1");
+        w.Copy("client.address", n.peer >= 0 ? std::string_view(services[n.peer].ip)
+                                             : absl::StrCat("203.0.113.", n.request_id % 250 + 1));
+        w.Copy("server.address", svc.fqdn);
         if (extra >= 1) w.Str("network.protocol.version", "1.1");
         if (extra >= 2) w.Str("url.scheme", "http");
       } else {
         const Service& callee = services[n.peer];
-        w.Copy("url.full", absl::StrCat("http://", callee.spec->name, ":", callee.port,
+        w.Copy("url.full", absl::StrCat("http://", callee.fqdn, ":", callee.port,
                                         FillRoute(path_template, n.request_id)));
         w.Int("http.response.status_code", http_status);
         w.Str("peer.service", callee.spec->name);
-        w.Str("server.address", callee.spec->name);
+        w.Copy("server.address", callee.fqdn);
         w.Int("server.port", callee.port);
         w.Str("user_agent.original", "Go-http-client/1.1");
         if (extra >= 1) w.Str("network.protocol.version", "1.1");
@@ -789,7 +865,7 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
       w.Copy("rpc.method", full.substr(slash + 1));
       w.Int("rpc.grpc.status_code", grpc_status);
       if (n.shape == Shape::kGrpcServer) {
-        w.Str("server.address", svc.spec->name);
+        w.Copy("server.address", svc.fqdn);
         w.Int("server.port", svc.port);
         w.Copy("client.address", services[n.peer].ip);
         if (extra >= 1) w.Copy("app.request.id", RequestIdText(n.request_id));
@@ -797,7 +873,7 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
       } else {
         const Service& callee = services[n.peer];
         w.Str("peer.service", callee.spec->name);
-        w.Str("server.address", callee.spec->name);
+        w.Copy("server.address", callee.fqdn);
         w.Int("server.port", callee.port);
         if (extra >= 1) w.Copy("app.request.id", RequestIdText(n.request_id));
         if (extra >= 2) w.Str("network.transport", "tcp");
@@ -810,11 +886,11 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
       std::string_view verb = std::string_view(op.name).substr(0, op.name.find(' '));
       w.Str("db.system", "postgresql");
       w.Str("db.name", "shop");
-      w.Copy("db.statement", verb == "SELECT"   ? absl::StrCat("SELECT ", stmt[1])
-                             : verb == "INSERT" ? absl::StrCat("INSERT INTO ", stmt[0],
-                                                               " VALUES ($1, $2, $3, $4)")
-                                                : absl::StrCat("UPDATE ", stmt[0],
-                                                               " SET state = $2 WHERE id = $1"));
+      w.Copy("db.statement",
+             verb == "SELECT" ? absl::StrCat("SELECT ", stmt[1])
+             : verb == "INSERT"
+                 ? absl::StrCat("INSERT INTO ", stmt[0], " VALUES ($1, $2, $3, $4)")
+                 : absl::StrCat("UPDATE ", stmt[0], " SET state = $2 WHERE id = $1"));
       w.Copy("db.operation", verb);
       w.Str("db.sql.table", stmt[0]);
       if (n.shape == Shape::kSqlServer) {
@@ -856,7 +932,8 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
         w.Copy("messaging.kafka.consumer.group", svc.spec->name);
         w.Int("messaging.kafka.message.offset", static_cast<int64_t>(n.request_id % 1'000'000));
       }
-      if (extra >= 1) w.Int("messaging.message.body.size", static_cast<int64_t>(n.request_id % 4096));
+      if (extra >= 1)
+        w.Int("messaging.message.body.size", static_cast<int64_t>(n.request_id % 4096));
       if (extra >= 2) w.Str("network.transport", "tcp");
       break;
     }
@@ -870,15 +947,15 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
     // One `exception` event: type, message and a multi-line stack trace in the service's language.
     const LangInfo& lang = kLangs[static_cast<int>(svc.spec->lang)];
     std::string stack;
-    std::string_view fn = op.name;
     switch (svc.spec->lang) {
       case Lang::kGo:
-        stack = absl::StrCat("goroutine ", 1 + n.request_id % 900, " [running]:\n",
-                             "shop/", svc.spec->name, "/internal.(*Handler).Serve(0xc000", 
+        stack = absl::StrCat("goroutine ", 1 + n.request_id % 900, " [running]:\n", "shop/",
+                             svc.spec->name, "/internal.(*Handler).Serve(0xc000",
                              absl::Hex(n.request_id & 0xFFFFFF), ")\n\t/src/", svc.spec->name,
                              "/internal/handler.go:", 40 + n.request_id % 300, " +0x1a5\n",
                              "net/http.HandlerFunc.ServeHTTP(...)\n\t/usr/local/go/src/net/http/"
-                             "server.go:2136\nmain.main()\n\t/src/", svc.spec->name, "/main.go:58");
+                             "server.go:2136\nmain.main()\n\t/src/",
+                             svc.spec->name, "/main.go:58");
         break;
       case Lang::kJava:
         stack = absl::StrCat(lang.exception_type, ": ", err[0], "\n\tat shop.", svc.spec->name,
@@ -901,14 +978,13 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
                              "(node:internal/process/task_queues:95:5)");
         break;
       case Lang::kDotnet:
-        stack = absl::StrCat(lang.exception_type, ": ", err[0], "\n   at Shop.", svc.spec->name,
-                             ".Handler.HandleAsync() in /src/Handler.cs:line ",
-                             40 + n.request_id % 300,
-                             "\n   at Grpc.AspNetCore.Server.Internal.CallHandlers."
-                             "UnaryServerCallHandler`3.HandleCallAsyncCore()");
+        stack =
+            absl::StrCat(lang.exception_type, ": ", err[0], "\n   at Shop.", svc.spec->name,
+                         ".Handler.HandleAsync() in /src/Handler.cs:line ", 40 + n.request_id % 300,
+                         "\n   at Grpc.AspNetCore.Server.Internal.CallHandlers."
+                         "UnaryServerCallHandler`3.HandleCallAsyncCore()");
         break;
     }
-    (void)fn;
     KeyValue* ev_attrs = arena.AllocateArray<KeyValue>(3);
     ev_attrs[0] = {"exception.type", AnyValue::String(lang.exception_type)};
     ev_attrs[1] = {"exception.message", AnyValue::String(err[0])};
@@ -918,9 +994,8 @@ void W1Generator::Impl::WriteSpan(const Node& n, const model::TraceId& trace_id)
     event->time_unix_nano = n.end - (n.end - n.start) / 8;
     event->attributes = {ev_attrs, 3};
     span.events = {event, 1};
-  } else if (n.shape == Shape::kHttpServer || n.shape == Shape::kGrpcServer) {
-    // Servers set no status on success (OTel semantic conventions); nothing to do.
   }
+  // Successful spans keep status UNSET, as instrumentations leave it (OTel semantic conventions).
 }
 
 W1Generator::W1Generator(W1Options options) : impl_(new Impl(options)) {}

@@ -30,12 +30,15 @@ class W1Generator {
   explicit W1Generator(W1Options options);
   ~W1Generator();
 
-  // Returns the spans of the next export request: at most max_spans_per_request spans sharing one
-  // resource (one service), from one or more traces. Whole traces are produced internally and their
-  // spans routed to per-service requests, so one trace's spans span several requests.
+  // Returns the spans of the next export request (never empty): at most max_spans_per_request
+  // spans sharing one resource (one service), from one or more traces. Whole traces are produced
+  // internally and their spans routed to per-service requests, so one trace's spans span several
+  // requests.
   model::SpanSet NextRequest();
 
-  // Spans and traces produced so far.
+  // Spans and traces produced so far: spans in the requests NextRequest has returned, and traces
+  // drawn (the spans of the most recent ones may still wait in pending requests; a pending request
+  // is handed out once full or 256 traces after its first span, so older traces are complete).
   uint64_t spans_generated() const;
   uint64_t traces_generated() const;
 

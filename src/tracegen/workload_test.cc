@@ -59,7 +59,8 @@ class W1Test : public ::testing::Test {
     for (const auto& [id, t] : *traces_) order.push_back({t.first_start, id});
     std::sort(order.begin(), order.end());
     complete_ = new std::vector<const TraceView*>();
-    for (size_t i = 0; i + 300 < order.size(); ++i) complete_->push_back(&(*traces_)[order[i].second]);
+    for (size_t i = 0; i + 300 < order.size(); ++i)
+      complete_->push_back(&(*traces_)[order[i].second]);
   }
   static void TearDownTestSuite() {
     delete complete_;
@@ -129,9 +130,12 @@ TEST_F(W1Test, ParentsExistAndKindsFollowTheCallTree) {
           }
           break;
         case SpanKind::kClient:
-          // Either one server child in the callee, or a database call (leaf; no instrumented callee).
+          // Either one server child in the callee, or a database call (leaf; no instrumented
+          // callee).
           if (kids.empty()) {
             EXPECT_NE(model::FindAttribute(s->attributes, "db.system"), nullptr) << s->name;
+            std::string_view verb = s->name.substr(0, s->name.find(' '));
+            EXPECT_TRUE(verb == "SELECT" || verb == "INSERT" || verb == "UPDATE") << s->name;
           } else {
             ASSERT_EQ(kids.size(), 1u);
             EXPECT_EQ(kids[0]->kind, SpanKind::kServer);
@@ -149,6 +153,8 @@ TEST_F(W1Test, ParentsExistAndKindsFollowTheCallTree) {
         case SpanKind::kInternal:
           ASSERT_NE(parent, nullptr);
           EXPECT_EQ(parent->service_name(), s->service_name());
+          EXPECT_EQ(s->name.substr(0, s->service_name().size() + 1),
+                    std::string(s->service_name()) + ".");
           break;
         default:
           ADD_FAILURE() << "unexpected kind";
@@ -167,8 +173,8 @@ TEST_F(W1Test, EveryKindOccurs) {
   for (const auto& r : *requests_) {
     for (const Span& s : r.spans()) kinds[s.kind]++;
   }
-  for (SpanKind k : {SpanKind::kServer, SpanKind::kClient, SpanKind::kInternal,
-                     SpanKind::kProducer, SpanKind::kConsumer}) {
+  for (SpanKind k : {SpanKind::kServer, SpanKind::kClient, SpanKind::kInternal, SpanKind::kProducer,
+                     SpanKind::kConsumer}) {
     EXPECT_GT(kinds[k], 100u) << model::SpanKindName(k);
   }
 }
@@ -200,7 +206,8 @@ TEST_F(W1Test, TwoPercentErrorsEachWithOneExceptionEvent) {
       ASSERT_EQ(s.events.size(), 1u);
       EXPECT_EQ(s.events[0].name, "exception");
       const model::AnyValue* type = model::FindAttribute(s.events[0].attributes, "exception.type");
-      const model::AnyValue* msg = model::FindAttribute(s.events[0].attributes, "exception.message");
+      const model::AnyValue* msg =
+          model::FindAttribute(s.events[0].attributes, "exception.message");
       const model::AnyValue* stack =
           model::FindAttribute(s.events[0].attributes, "exception.stacktrace");
       ASSERT_TRUE(type && msg && stack);
@@ -232,9 +239,9 @@ TEST_F(W1Test, TwentyServicesNineResourceAttributesThreeHundredOperations) {
   for (const auto& r : *requests_) {
     const model::Resource& res = *r.spans()[0].resource;
     EXPECT_EQ(res.attributes.size(), 9u);
-    for (const char* key : {"service.name", "service.version", "host.name", "k8s.pod.name",
-                            "telemetry.sdk.name", "telemetry.sdk.language",
-                            "telemetry.sdk.version"}) {
+    for (const char* key :
+         {"service.name", "service.version", "host.name", "k8s.pod.name", "telemetry.sdk.name",
+          "telemetry.sdk.language", "telemetry.sdk.version"}) {
       EXPECT_NE(model::FindAttribute(res.attributes, key), nullptr) << key;
     }
     EXPECT_FALSE(r.spans()[0].scope->name.empty());

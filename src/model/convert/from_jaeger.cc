@@ -78,8 +78,8 @@ struct SpecialTags {
   }
   size_t consumed_count() const {
     size_t n = 0;
-    for (size_t i : {kind, status_code, status_description, error, trace_state, scope_name,
-                     scope_version}) {
+    for (size_t i :
+         {kind, status_code, status_description, error, trace_state, scope_name, scope_version}) {
       n += i != kNone;
     }
     return n;
@@ -142,8 +142,8 @@ SpecialTags FindSpecialTags(const std::vector<jaeger::Tag>& tags) {
   s.scope_version = scope_version != SpecialTags::kNone ? scope_version : library_version;
 
   // otel.status_code decides when present; `error=true` alone means ERROR. The error tag is
-  // dropped only when the status it implies is ERROR, because ToJaegerTrace then re-derives it; next
-  // to otel.status_code=OK it is kept as an attribute so nothing the client sent is lost.
+  // dropped only when the status it implies is ERROR, because ToJaegerTrace then re-derives it;
+  // next to otel.status_code=OK it is kept as an attribute so nothing the client sent is lost.
   s.code = code;
   if (error != SpecialTags::kNone && code != StatusCode::kOk) {
     s.code = StatusCode::kError;
@@ -191,8 +191,8 @@ void ConvertReferences(const jaeger::Span& span, Arena& arena, Span& out) {
     // follows_from link so that its type survives (ToJaegerTrace lets a link equal to the parent
     // set the parent reference's type, §1.9). Further references to the parent span add nothing
     // and would change that type on the way back, so they are dropped.
-    const bool names_parent = parent && ref.trace_id == out.trace_id &&
-                              ref.span_id == out.parent_span_id;
+    const bool names_parent =
+        parent && ref.trace_id == out.trace_id && ref.span_id == out.parent_span_id;
     if (names_parent && (parent_is_child_of || i != *parent)) continue;
     Link& link = links[n++];
     link = Link();

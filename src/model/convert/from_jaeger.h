@@ -20,8 +20,8 @@ const Resource* ResourceFromJaegerProcess(const jaeger::Process& process, SpanSe
 // Appends the model span for `span`, produced by `resource`:
 // - tags become attributes, except: `span.kind` → kind; `otel.status_code` ("OK"/"ERROR") and
 //   `otel.status_description` → status; `error` (bool true or string "true") → status ERROR when no
-//   otel.status_code says otherwise (the `error` tag is then not kept: §1.9 re-derives it on the way
-//   out; next to otel.status_code=OK it stays an attribute);
+//   otel.status_code says otherwise (the `error` tag is then not kept: §1.9 re-derives it on the
+//   way out; next to otel.status_code=OK it stays an attribute);
 //   `w3c.tracestate` → trace_state; `otel.scope.name`/`otel.scope.version` (and the older
 //   `otel.library.name`/`version`) → the scope;
 // - the parent (first CHILD_OF reference in the same trace, else first FOLLOWS_FROM in the same

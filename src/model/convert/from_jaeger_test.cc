@@ -83,19 +83,14 @@ RoundTrip Convert(const std::vector<jaeger::Span>& spans, const Process& process
 TEST(FromJaegerTest, EveryTagTypeRoundTrips) {
   jaeger::Span s = BaseSpan();
   const std::string binary("\x00\x01\xfe\xff", 4);
-  s.tags = {Tag::String("http.method", "GET"),
-            Tag::String("empty", ""),
-            Tag::Bool("cache.hit", true),
-            Tag::Bool("retry", false),
-            Tag::Int("http.status_code", 200),
-            Tag::Int("min", std::numeric_limits<int64_t>::min()),
-            Tag::Float("ratio", 0.25),
-            Tag::Float("neg.zero", -0.0),
-            Tag::Float("nan", std::nan("")),
-            Tag::Binary("blob", binary)};
-  s.logs = {Log{1'700'000'000'124'000, {Tag::String("message", "hi"), Tag::Int("n", 7),
-                                        Tag::Binary("raw", binary), Tag::Float("f", 1.5),
-                                        Tag::Bool("b", true)}}};
+  s.tags = {Tag::String("http.method", "GET"), Tag::String("empty", ""),
+            Tag::Bool("cache.hit", true),      Tag::Bool("retry", false),
+            Tag::Int("http.status_code", 200), Tag::Int("min", std::numeric_limits<int64_t>::min()),
+            Tag::Float("ratio", 0.25),         Tag::Float("neg.zero", -0.0),
+            Tag::Float("nan", std::nan("")),   Tag::Binary("blob", binary)};
+  s.logs = {Log{1'700'000'000'124'000,
+                {Tag::String("message", "hi"), Tag::Int("n", 7), Tag::Binary("raw", binary),
+                 Tag::Float("f", 1.5), Tag::Bool("b", true)}}};
   Process p = BaseProcess();
   p.tags.push_back(Tag::Bool("ipv6", false));
   p.tags.push_back(Tag::Float("load", 0.5));
@@ -204,21 +199,42 @@ TEST(FromJaegerTest, ErrorAndStatusCombinations) {
   const Tag description = Tag::String("otel.status_description", "boom");
   const std::vector<Case> cases = {
       {"error=true alone", {error_true}, StatusCode::kError, "", {code_error, error_true}},
-      {"error='true' (string)", {Tag::String("error", "true")}, StatusCode::kError, "",
+      {"error='true' (string)",
+       {Tag::String("error", "true")},
+       StatusCode::kError,
+       "",
        {code_error, error_true}},
-      {"error=false is just a tag", {Tag::Bool("error", false)}, StatusCode::kUnset, "",
+      {"error=false is just a tag",
+       {Tag::Bool("error", false)},
+       StatusCode::kUnset,
+       "",
        {Tag::Bool("error", false)}},
-      {"error='yes' is just a tag", {Tag::String("error", "yes")}, StatusCode::kUnset, "",
+      {"error='yes' is just a tag",
+       {Tag::String("error", "yes")},
+       StatusCode::kUnset,
+       "",
        {Tag::String("error", "yes")}},
       {"OK", {code_ok}, StatusCode::kOk, "", {code_ok}},
-      {"ERROR with description", {code_error, description}, StatusCode::kError, "boom",
+      {"ERROR with description",
+       {code_error, description},
+       StatusCode::kError,
+       "boom",
        {code_error, error_true, description}},
-      {"ERROR and error=true", {error_true, code_error, description}, StatusCode::kError,
-       "boom", {code_error, error_true, description}},
-      {"OK overrides error=true, which stays a tag", {error_true, code_ok}, StatusCode::kOk, "",
+      {"ERROR and error=true",
+       {error_true, code_error, description},
+       StatusCode::kError,
+       "boom",
+       {code_error, error_true, description}},
+      {"OK overrides error=true, which stays a tag",
+       {error_true, code_ok},
+       StatusCode::kOk,
+       "",
        {error_true, code_ok}},
-      {"unknown status code stays a tag", {Tag::String("otel.status_code", "UNSET")},
-       StatusCode::kUnset, "", {Tag::String("otel.status_code", "UNSET")}},
+      {"unknown status code stays a tag",
+       {Tag::String("otel.status_code", "UNSET")},
+       StatusCode::kUnset,
+       "",
+       {Tag::String("otel.status_code", "UNSET")}},
       {"description without code", {description}, StatusCode::kUnset, "boom", {description}},
   };
   for (const Case& c : cases) {
@@ -318,16 +334,15 @@ TEST(FromJaegerTest, ParentRuleOrdering) {
                   {RefType::kChildOf, kTrace, SpanId{0xb}}};
   RoundTrip rt = Convert({s}, BaseProcess());
   EXPECT_EQ(rt.model.spans()[0].parent_span_id, SpanId{0xb});
-  EXPECT_THAT(Describe(rt.back.spans[0].references),
-              ElementsAre(Describe(s.references[2]), Describe(s.references[0]),
-                          Describe(s.references[1])));
+  EXPECT_THAT(
+      Describe(rt.back.spans[0].references),
+      ElementsAre(Describe(s.references[2]), Describe(s.references[0]), Describe(s.references[1])));
 
   jaeger::Span other = BaseSpan();
   other.references = {{RefType::kChildOf, kOtherTrace, SpanId{0xc}}};
   RoundTrip rt2 = Convert({other}, BaseProcess());
   EXPECT_TRUE(rt2.model.spans()[0].parent_span_id.IsZero());
-  EXPECT_THAT(Describe(rt2.back.spans[0].references),
-              ElementsAreArray(Describe(other.references)));
+  EXPECT_THAT(Describe(rt2.back.spans[0].references), ElementsAreArray(Describe(other.references)));
 }
 
 // A duplicate reference to the parent must not flip the parent's type on the way back.

@@ -159,25 +159,47 @@ class JaegerProtoDecoder : public protowire::WireReader {
       if (!ReadTag(p, end, tag)) return false;
       bool ok = true;
       switch (tag) {
-        case Tag(1, kLen): ok = ReadBytes(p, end, key); break;
-        case Tag(2, kVarint): ok = ReadVarintField(p, end, type); break;
-        case Tag(3, kLen): ok = ReadBytes(p, end, str); break;
-        case Tag(4, kVarint): ok = ReadVarintField(p, end, bool_value); break;
-        case Tag(5, kVarint): ok = ReadVarintField(p, end, int_value); break;
-        case Tag(6, kFixed64): ok = ReadFixed64(p, end, float_bits); break;
-        case Tag(7, kLen): ok = ReadBytes(p, end, binary); break;
-        default: ok = SkipField(tag, p, end);
+        case Tag(1, kLen):
+          ok = ReadBytes(p, end, key);
+          break;
+        case Tag(2, kVarint):
+          ok = ReadVarintField(p, end, type);
+          break;
+        case Tag(3, kLen):
+          ok = ReadBytes(p, end, str);
+          break;
+        case Tag(4, kVarint):
+          ok = ReadVarintField(p, end, bool_value);
+          break;
+        case Tag(5, kVarint):
+          ok = ReadVarintField(p, end, int_value);
+          break;
+        case Tag(6, kFixed64):
+          ok = ReadFixed64(p, end, float_bits);
+          break;
+        case Tag(7, kLen):
+          ok = ReadBytes(p, end, binary);
+          break;
+        default:
+          ok = SkipField(tag, p, end);
       }
       if (!ok) return false;
     }
     switch (type) {
-      case kValueBool: out = jaeger::Tag::Bool(key, bool_value != 0); break;
-      case kValueInt64: out = jaeger::Tag::Int(key, static_cast<int64_t>(int_value)); break;
+      case kValueBool:
+        out = jaeger::Tag::Bool(key, bool_value != 0);
+        break;
+      case kValueInt64:
+        out = jaeger::Tag::Int(key, static_cast<int64_t>(int_value));
+        break;
       case kValueFloat64:
         out = jaeger::Tag::Float(key, std::bit_cast<double>(float_bits));
         break;
-      case kValueBinary: out = jaeger::Tag::Binary(key, binary); break;
-      default: out = jaeger::Tag::String(key, str);
+      case kValueBinary:
+        out = jaeger::Tag::Binary(key, binary);
+        break;
+      default:
+        out = jaeger::Tag::String(key, str);
     }
     return true;
   }
@@ -197,8 +219,8 @@ class JaegerProtoDecoder : public protowire::WireReader {
       }
     }
     // int32 keeps the low 32 bits of its (sign-extended) varint.
-    micros = ToMicros(static_cast<int64_t>(seconds),
-                      static_cast<int32_t>(static_cast<uint32_t>(nanos)));
+    micros =
+        ToMicros(static_cast<int64_t>(seconds), static_cast<int32_t>(static_cast<uint32_t>(nanos)));
     return true;
   }
 
@@ -229,8 +251,8 @@ class JaegerProtoDecoder : public protowire::WireReader {
       } else if (tag == Tag(3, kVarint)) {
         uint64_t type;
         if (!ReadVarintField(p, end, type)) return false;
-        ref.type = type == kRefFollowsFrom ? jaeger::RefType::kFollowsFrom
-                                           : jaeger::RefType::kChildOf;
+        ref.type =
+            type == kRefFollowsFrom ? jaeger::RefType::kFollowsFrom : jaeger::RefType::kChildOf;
       } else if (!SkipField(tag, p, end)) {
         return false;
       }
@@ -381,7 +403,8 @@ class JaegerProtoDecoder : public protowire::WireReader {
   }
 
   const Resource* BatchResource() {
-    if (batch_resource_ == nullptr) batch_resource_ = ResourceFromJaegerProcess(batch_process_, out_);
+    if (batch_resource_ == nullptr)
+      batch_resource_ = ResourceFromJaegerProcess(batch_process_, out_);
     return batch_resource_;
   }
 
@@ -529,8 +552,8 @@ absl::StatusOr<SpanSet> DecodeJaegerPostSpansRequest(std::string_view bytes) {
   if (!decoder.DecodeRequest(begin, end)) {
     const protowire::DecodeError& e = decoder.error();
     return absl::InvalidArgumentError(absl::StrCat("invalid Jaeger api_v2 protobuf: ", e.what,
-                                                   " (at byte ", e.at - begin, " of ",
-                                                   bytes.size(), ")"));
+                                                   " (at byte ", e.at - begin, " of ", bytes.size(),
+                                                   ")"));
   }
   return out;
 }

@@ -39,11 +39,16 @@ std::string Bytes8(uint64_t v) {
 // A tag from a libprotobuf KeyValue, read by v_type (jaeger-compat §1.4).
 jaeger::Tag TagFromProto(const pb::KeyValue& kv) {
   switch (kv.v_type()) {
-    case pb::BOOL: return jaeger::Tag::Bool(kv.key(), kv.v_bool());
-    case pb::INT64: return jaeger::Tag::Int(kv.key(), kv.v_int64());
-    case pb::FLOAT64: return jaeger::Tag::Float(kv.key(), kv.v_float64());
-    case pb::BINARY: return jaeger::Tag::Binary(kv.key(), kv.v_binary());
-    default: return jaeger::Tag::String(kv.key(), kv.v_str());
+    case pb::BOOL:
+      return jaeger::Tag::Bool(kv.key(), kv.v_bool());
+    case pb::INT64:
+      return jaeger::Tag::Int(kv.key(), kv.v_int64());
+    case pb::FLOAT64:
+      return jaeger::Tag::Float(kv.key(), kv.v_float64());
+    case pb::BINARY:
+      return jaeger::Tag::Binary(kv.key(), kv.v_binary());
+    default:
+      return jaeger::Tag::String(kv.key(), kv.v_str());
   }
 }
 
@@ -85,13 +90,10 @@ std::vector<std::string> Expected(const pb::PostSpansRequest& request) {
         s.operation_name(), " flags=", s.flags(), " start=", Micros(s.start_time()),
         " duration=", Micros(s.duration()), " refs=[");
     for (const pb::SpanRef& r : s.references()) {
-      absl::StrAppend(&line, r.ref_type() == pb::FOLLOWS_FROM ? "FOLLOWS_FROM " : "CHILD_OF ",
-                      TraceId::FromBytes(reinterpret_cast<const uint8_t*>(r.trace_id().data()))
-                          .ToHex(),
-                      "/",
-                      SpanId::FromBytes(reinterpret_cast<const uint8_t*>(r.span_id().data()))
-                          .ToHex(),
-                      " ");
+      absl::StrAppend(
+          &line, r.ref_type() == pb::FOLLOWS_FROM ? "FOLLOWS_FROM " : "CHILD_OF ",
+          TraceId::FromBytes(reinterpret_cast<const uint8_t*>(r.trace_id().data())).ToHex(), "/",
+          SpanId::FromBytes(reinterpret_cast<const uint8_t*>(r.span_id().data())).ToHex(), " ");
     }
     std::vector<std::string> tags;
     for (const pb::KeyValue& kv : s.tags()) tags.push_back(Describe(TagFromProto(kv)));
@@ -101,8 +103,8 @@ std::vector<std::string> Expected(const pb::PostSpansRequest& request) {
       for (const pb::KeyValue& kv : log.fields()) fields.push_back(Describe(TagFromProto(kv)));
       absl::StrAppend(&line, Micros(log.timestamp()), " {", DescribeTags(fields), "} ");
     }
-    absl::StrAppend(&line, "] process=",
-                    DescribeProcess(s.has_process() ? s.process() : batch.process()));
+    absl::StrAppend(&line,
+                    "] process=", DescribeProcess(s.has_process() ? s.process() : batch.process()));
     out.push_back(line);
   }
   return out;
@@ -113,10 +115,9 @@ std::vector<std::string> Actual(const SpanSet& set) {
   jaeger::JaegerTrace trace = jaeger::ToJaegerTrace(set);
   std::vector<std::string> out;
   for (const jaeger::Span& s : trace.spans) {
-    std::string line = absl::StrCat(s.trace_id.ToHex(), " ", s.span_id.ToHex(), " ",
-                                    std::string(s.operation_name), " flags=", s.flags,
-                                    " start=", s.start_time_us, " duration=", s.duration_us,
-                                    " refs=[");
+    std::string line = absl::StrCat(
+        s.trace_id.ToHex(), " ", s.span_id.ToHex(), " ", std::string(s.operation_name),
+        " flags=", s.flags, " start=", s.start_time_us, " duration=", s.duration_us, " refs=[");
     for (const jaeger::Reference& r : s.references) {
       absl::StrAppend(&line,
                       r.type == jaeger::RefType::kFollowsFrom ? "FOLLOWS_FROM " : "CHILD_OF ",
@@ -314,7 +315,9 @@ TEST(JaegerProtoDecodeTest, SkipsUnknownFields) {
     for (pb::Log& l : *s.mutable_logs()) add_unknown(&l);
   }
   // Known fields with an unexpected wire type are skipped too (span field 3 as a varint).
-  batch->mutable_spans(0)->GetReflection()->MutableUnknownFields(batch->mutable_spans(0))
+  batch->mutable_spans(0)
+      ->GetReflection()
+      ->MutableUnknownFields(batch->mutable_spans(0))
       ->AddVarint(3, 1);
   // process_id and warnings are known but ignored.
   batch->mutable_spans(1)->set_process_id("p1");
@@ -411,14 +414,12 @@ TEST(JaegerProtoDecodeTest, MalformedInput) {
               HasSubstr("all-zero trace_id"));
   EXPECT_THAT(decode_error(with_span([](pb::Span& s) { s.clear_span_id(); })),
               HasSubstr("missing or all-zero span_id"));
-  EXPECT_THAT(decode_error(with_span([](pb::Span& s) {
-                s.mutable_references(0)->set_trace_id("abc");
-              })),
-              HasSubstr("reference trace_id"));
-  EXPECT_THAT(decode_error(with_span([](pb::Span& s) {
-                s.mutable_references(0)->set_span_id("abc");
-              })),
-              HasSubstr("reference span_id"));
+  EXPECT_THAT(
+      decode_error(with_span([](pb::Span& s) { s.mutable_references(0)->set_trace_id("abc"); })),
+      HasSubstr("reference trace_id"));
+  EXPECT_THAT(
+      decode_error(with_span([](pb::Span& s) { s.mutable_references(0)->set_span_id("abc"); })),
+      HasSubstr("reference span_id"));
   // The message names where it went wrong.
   EXPECT_THAT(decode_error(std::string("\x0a\x05\x0a\x03", 4)), HasSubstr("at byte"));
 }
@@ -490,12 +491,9 @@ TEST(JaegerProtoEncodeTest, RoundTripThroughDecoder) {
   s.span_id = SpanId{UINT64_MAX};
   s.operation_name = "op";
   s.start_time_us = 1;
-  s.tags = {jaeger::Tag::Int("min", INT64_MIN),
-            jaeger::Tag::Int("max", INT64_MAX),
-            jaeger::Tag::Float("negzero", -0.0),
-            jaeger::Tag::Float("inf", INFINITY),
-            jaeger::Tag::String("", ""),
-            jaeger::Tag::Binary("empty", "")};
+  s.tags = {jaeger::Tag::Int("min", INT64_MIN),  jaeger::Tag::Int("max", INT64_MAX),
+            jaeger::Tag::Float("negzero", -0.0), jaeger::Tag::Float("inf", INFINITY),
+            jaeger::Tag::String("", ""),         jaeger::Tag::Binary("empty", "")};
   s.logs = {jaeger::Log{0, {}}};
   const std::string wire = EncodeJaegerProtoBatch(trace);
   absl::StatusOr<SpanSet> set = DecodeJaegerPostSpansRequest(wire);

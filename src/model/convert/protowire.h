@@ -26,8 +26,7 @@ constexpr uint32_t Tag(uint32_t field, uint32_t wire_type) { return (field << 3)
 // ---------------------------------------------------------------------------------------------
 // Wire primitives. Each advances `p` on success and leaves it unspecified on failure.
 
-[[gnu::noinline]] inline bool ReadVarintSlow(const uint8_t*& p, const uint8_t* end,
-                                             uint64_t& out) {
+[[gnu::noinline]] inline bool ReadVarintSlow(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
   uint64_t result = 0;
   for (int i = 0; i < 10; ++i) {
     if (p >= end) return false;

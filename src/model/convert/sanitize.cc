@@ -123,9 +123,8 @@ class Sanitizer {
 
   void SanitizeSpan(Span& span) {
     // Resource: shared, sanitized once. A span renamed by it counts once per span.
-    span.resource = resources_.Get(span.resource, [&](const Resource* r) {
-      return SanitizeResource(r);
-    });
+    span.resource =
+        resources_.Get(span.resource, [&](const Resource* r) { return SanitizeResource(r); });
     if (!renamed_resources_.empty() && renamed_resources_.contains(span.resource)) {
       ++stats_.renamed_services;
     }
@@ -265,8 +264,8 @@ class Sanitizer {
     Resource* out = arena_.New<Resource>(r);
     out->attributes = attributes;
     out->schema_url = schema_url;
-    out->service_name = attributes[service_index == SIZE_MAX ? 0 : service_index]
-                            .value.string_value();
+    out->service_name =
+        attributes[service_index == SIZE_MAX ? 0 : service_index].value.string_value();
     if (!rename.empty()) renamed_resources_.insert(out);
     return out;
   }

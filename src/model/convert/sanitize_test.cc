@@ -123,13 +123,15 @@ TEST(SanitizeTest, NegativeDuration) {
 // overlong forms, surrogates, code points above U+10FFFF and truncated sequences are ill-formed).
 TEST(SanitizeTest, Utf8RepairRules) {
   const std::pair<std::string_view, std::string_view> cases[] = {
-      {"ok \xC3\xA9", "ok \xC3\xA9"},                       // é, valid
-      {"a\xFF" "b", "a" FFFD "b"},                          // never valid
-      {"\xC0\xAF", FFFD FFFD},                              // overlong '/'
-      {"\xED\xA0\x80", FFFD FFFD FFFD},                     // UTF-16 surrogate D800
-      {"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD},            // U+110000
-      {"x\xE2\x82", "x" FFFD FFFD},                         // truncated €
-      {"\xE2\x82\xAC\x80", "\xE2\x82\xAC" FFFD},            // € then a stray continuation
+      {"ok \xC3\xA9", "ok \xC3\xA9"},  // é, valid
+      {"a\xFF"
+       "b",
+       "a" FFFD "b"},                                              // never valid
+      {"\xC0\xAF", FFFD FFFD},                                     // overlong '/'
+      {"\xED\xA0\x80", FFFD FFFD FFFD},                            // UTF-16 surrogate D800
+      {"\xF4\x90\x80\x80", FFFD FFFD FFFD FFFD},                   // U+110000
+      {"x\xE2\x82", "x" FFFD FFFD},                                // truncated €
+      {"\xE2\x82\xAC\x80", "\xE2\x82\xAC" FFFD},                   // € then a stray continuation
       {"\xF0\x9F\x98\x80\xF0\x9F", "\xF0\x9F\x98\x80" FFFD FFFD},  // 😀 then a cut one
   };
   for (const auto& [in, want] : cases) {
@@ -147,9 +149,8 @@ TEST(SanitizeTest, Utf8RepairRules) {
 TEST(SanitizeTest, RepairsEveryStringField) {
   Builder b;
   Arena& arena = b.set().arena();
-  const Resource* r = MakeResource(
-      arena, b.Attrs({{"service.name", AnyValue::String("svc\xFF")},
-                      {"host\xFF", AnyValue::String("h")}}));
+  const Resource* r = MakeResource(arena, b.Attrs({{"service.name", AnyValue::String("svc\xFF")},
+                                                   {"host\xFF", AnyValue::String("h")}}));
   Scope* scope = arena.New<Scope>();
   scope->name = "lib\xFF";
   scope->attributes = b.Attrs({{"k", AnyValue::String("\xFF")}});

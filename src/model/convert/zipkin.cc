@@ -5,9 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
+#include <cstdint>
 #include <cstring>
-#include <limits>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -41,9 +40,9 @@ constexpr uint32_t kDebugFlag = 2;
 
 // Tag key prefixes of OpenTelemetry's resource semantic conventions. An OpenTelemetry SDK's Zipkin
 // exporter flattens the resource into tags; these go back to the resource.
-constexpr std::string_view kResourcePrefixes[] = {
-    "service.", "telemetry.", "host.", "os.", "process.", "container.",
-    "k8s.", "cloud.", "deployment.", "device.", "faas."};
+constexpr std::string_view kResourcePrefixes[] = {"service.",    "telemetry.", "host.", "os.",
+                                                  "process.",    "container.", "k8s.",  "cloud.",
+                                                  "deployment.", "device.",    "faas."};
 
 bool IsResourceKey(std::string_view key) {
   for (std::string_view prefix : kResourcePrefixes) {
@@ -52,20 +51,17 @@ bool IsResourceKey(std::string_view key) {
   return false;
 }
 
-uint64_t MicrosToNanos(uint64_t us) {
-  return us > UINT64_MAX / 1000 ? UINT64_MAX : us * 1000;
-}
+uint64_t MicrosToNanos(uint64_t us) { return us > UINT64_MAX / 1000 ? UINT64_MAX : us * 1000; }
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-// The string value of a tag, or nullopt-like empty with `ok` false for non-strings.
+// Sets `out` to the value's string and returns true if the value is a string.
 bool StringValue(const AnyValue& v, std::string_view& out) {
   if (v.type() != ValueType::kString) return false;
   out = v.string_value();
   return true;
 }
 
-// Renders an endpoint's address as Go's net.IP.String() does (the OpenTelemetry translator uses
-// it): dotted quad for IPv4, RFC 5952 text for IPv6.
+// Renders an endpoint's address as text: dotted quad for IPv4, RFC 5952 form for IPv6.
 std::string_view IpString(const ZipkinEndpoint& e, bool v6, Arena& arena) {
   char buf[INET6_ADDRSTRLEN] = {};
   if (!v6) {
@@ -100,6 +96,10 @@ void AppendKeyPart(std::string_view s, std::string& key) {
   key.append(reinterpret_cast<const char*>(&n), sizeof(n));
   key.append(s);
 }
+
+// Annotation values longer than this stay plain event names, so that the per-thread parser below
+// never grows beyond a small buffer.
+constexpr size_t kMaxStructuredAnnotationBytes = 16 << 10;
 
 // A reused parser for annotation values that hold JSON (separate from the one a JSON body is
 // parsed with, whose document is still in use while annotations are converted).
@@ -312,11 +312,11 @@ void ZipkinConverter::AppendEvent(const ZipkinAnnotation& annotation, std::vecto
   event_attributes_.clear();
   bool structured = false;
   std::string_view event_member;
-  if (!json.empty()) {
+  if (!json.empty() && json.size() <= kMaxStructuredAnnotationBytes) {
     dom::element root;
     dom::object obj;
     if (!AnnotationParser().parse(json.data(), json.size()).get(root) &&
-        !root.get_object().get(obj) && obj.size() > 0 && IsScalarObject(obj)) {
+        !root.get_object().get(obj) && (pipe_form || obj.size() > 0) && IsScalarObject(obj)) {
       structured = true;
       for (dom::key_value_pair kv : obj) {
         if (!pipe_form && kv.key == kEventKey && kv.value.is_string() && event_member.empty()) {
@@ -460,10 +460,18 @@ absl::Status ZipkinConverter::Append(const ZipkinSpan& z) {
   s.attributes = arena_.CopyArray(std::span<const KeyValue>(attributes_));
 
   switch (z.kind) {
-    case ZipkinKind::kClient: s.kind = SpanKind::kClient; break;
-    case ZipkinKind::kServer: s.kind = SpanKind::kServer; break;
-    case ZipkinKind::kProducer: s.kind = SpanKind::kProducer; break;
-    case ZipkinKind::kConsumer: s.kind = SpanKind::kConsumer; break;
+    case ZipkinKind::kClient:
+      s.kind = SpanKind::kClient;
+      break;
+    case ZipkinKind::kServer:
+      s.kind = SpanKind::kServer;
+      break;
+    case ZipkinKind::kProducer:
+      s.kind = SpanKind::kProducer;
+      break;
+    case ZipkinKind::kConsumer:
+      s.kind = SpanKind::kConsumer;
+      break;
     case ZipkinKind::kUnspecified:
       s.kind = SpanKindFromName(absl::AsciiStrToLower(ToAbsl(kind_tag)));
       break;

@@ -20,7 +20,13 @@
 namespace skua::model::convert {
 
 // Zipkin v2 span kinds (numbered as in zipkin.proto).
-enum class ZipkinKind : uint8_t { kUnspecified = 0, kClient = 1, kServer = 2, kProducer = 3, kConsumer = 4 };
+enum class ZipkinKind : uint8_t {
+  kUnspecified = 0,
+  kClient = 1,
+  kServer = 2,
+  kProducer = 3,
+  kConsumer = 4
+};
 
 // A node of the service graph. All fields optional.
 struct ZipkinEndpoint {
@@ -114,9 +120,10 @@ void SanitizeZipkinThriftSpan(ZipkinV1Span& span);
 //   → status ERROR, its value (unless "" or "true") the status message; `w3c.tracestate` →
 //   trace_state; `otel.scope.name|version` (or `otel.library.*`) → the scope; `span.kind` is folded
 //   into the kind; every other tag → an attribute (v1 binary annotations keep their types);
-// - annotations → events named by their value. A value that is a JSON object of scalars becomes an
-//   event with those attributes (named by its `event` member, Jaeger's convention for key-value
-//   logs), and OpenTelemetry's "name|{json attributes}|dropped count" form is unpacked likewise.
+// - annotations → events named by their value. A value (up to 16 KiB) that is a JSON object of
+//   scalars becomes an event with those attributes (named by its `event` member, Jaeger's
+//   convention for key-value logs), and OpenTelemetry's "name|{json attributes}|dropped count"
+//   form is unpacked likewise.
 //
 // v1 → v2 (after Zipkin's own v1 converter): core annotations set the kind and the times and are
 // not kept as events. A span with both client (cs/cr) and server (sr/ss) annotations — a span ID

@@ -429,21 +429,28 @@ class JsonDecoder {
     if (is_string) text = v.get_string().value_unsafe();
     if (type.empty() || type == "STRING") {
       switch (t) {
-        case dom::element_type::BOOL: out = AnyValue::Bool(v.get_bool().value_unsafe()); break;
-        case dom::element_type::INT64: out = AnyValue::Int(v.get_int64().value_unsafe()); break;
+        case dom::element_type::BOOL:
+          out = AnyValue::Bool(v.get_bool().value_unsafe());
+          break;
+        case dom::element_type::INT64:
+          out = AnyValue::Int(v.get_int64().value_unsafe());
+          break;
         case dom::element_type::UINT64:
           out = AnyValue::Double(static_cast<double>(v.get_uint64().value_unsafe()));
           break;
-        case dom::element_type::DOUBLE: out = AnyValue::Double(v.get_double().value_unsafe()); break;
-        default: out = AnyValue::String(text); break;
+        case dom::element_type::DOUBLE:
+          out = AnyValue::Double(v.get_double().value_unsafe());
+          break;
+        default:
+          out = AnyValue::String(text);
+          break;
       }
       return true;
     }
     if (type == "BOOL") {
       if (t == dom::element_type::BOOL) {
         out = AnyValue::Bool(v.get_bool().value_unsafe());
-      } else if (is_string && (EqualsIgnoreCase(text, "true") ||
-                               EqualsIgnoreCase(text, "false"))) {
+      } else if (is_string && (EqualsIgnoreCase(text, "true") || EqualsIgnoreCase(text, "false"))) {
         out = AnyValue::Bool(EqualsIgnoreCase(text, "true"));
       } else {
         return Fail(field, "must be a boolean (type BOOL)");
@@ -508,7 +515,8 @@ class JsonDecoder {
 };
 
 absl::StatusOr<SpanSet> Decode(std::string_view json, Version version) {
-  const char* what = version == Version::kV1 ? "invalid Zipkin v1 JSON: " : "invalid Zipkin v2 JSON: ";
+  const char* what =
+      version == Version::kV1 ? "invalid Zipkin v1 JSON: " : "invalid Zipkin v2 JSON: ";
   // A parser keeps its buffers between documents; reusing one per thread saves allocating them
   // for every request. Large documents get a parser of their own so a thread never holds on to
   // more than a bounded amount of parser memory.

@@ -33,7 +33,8 @@ constexpr std::string_view kV2Shared = R"([
    "remoteEndpoint": {"ipv4": "192.168.99.1", "port": 54321},
    "annotations": [{"timestamp": 1472470996260000, "value": "{\"event\":\"retry\",\"attempt\":2}"},
                    {"timestamp": 1472470996270000, "value": "gc|{\"pause.ms\":1.5}|3"}],
-   "tags": {"error": "connection reset", "otel.scope.name": "zipkin-js", "telemetry.sdk.language": "nodejs"}},
+   "tags": {"error": "connection reset", "otel.scope.name": "zipkin-js",
+            "telemetry.sdk.language": "nodejs"}},
   {"traceId": "48485a3953bb6124", "id": "0000000000000007", "name": "local",
    "annotations": [{"timestamp": 1000, "value": "start"}, {"timestamp": 1500, "value": "done"}],
    "tags": {"span.kind": "internal", "unknown.field.is": "kept"}, "unknownField": [1, 2]}
@@ -135,7 +136,8 @@ TEST(ZipkinV2Json, SpansOfOneServiceShareOneResource) {
 
 TEST(ZipkinV2Json, StatusTagsAndErrorFalse) {
   absl::StatusOr<SpanSet> set = DecodeZipkinV2Json(R"([
-    {"traceId": "1", "id": "1", "tags": {"otel.status_code": "ERROR", "otel.status_description": "boom"}},
+    {"traceId": "1", "id": "1",
+     "tags": {"otel.status_code": "ERROR", "otel.status_description": "boom"}},
     {"traceId": "1", "id": "2", "tags": {"error": ""}},
     {"traceId": "1", "id": "3", "tags": {"error": "false"}},
     {"traceId": "1", "id": "4", "tags": {"otel.status_code": "OK", "w3c.tracestate": "k=v"}},
@@ -169,17 +171,46 @@ TEST(ZipkinV2Json, AcceptsNullsNonStringTagsAndEmptyLists) {
   EXPECT_EQ(s.start_time_unix_nano, 1500000000u);
 }
 
+TEST(ZipkinV2Json, AnnotationValueForms) {
+  std::string big = "{\\\"k\\\":\\\"" + std::string(20000, 'v') + "\\\"}";
+  absl::StatusOr<SpanSet> set = DecodeZipkinV2Json(
+      R"([{"traceId": "1", "id": "1", "annotations": [
+        {"timestamp": 1, "value": "a|b|c"},
+        {"timestamp": 2, "value": "flush|{}|0"},
+        {"timestamp": 3, "value": "{\"k\": {\"nested\": 1}}"},
+        {"timestamp": 4, "value": "{\"event\": \"e\", \"k\": \"v\"}"},
+        {"timestamp": 5, "value": ")" +
+      big + R"("}]}])");
+  ASSERT_TRUE(set.ok()) << set.status();
+  const auto& events = set->spans()[0].events;
+  ASSERT_EQ(events.size(), 5u);
+  EXPECT_EQ(events[0].name, "a|b|c") << "not OpenTelemetry's form: kept as it is";
+  EXPECT_EQ(events[1].name, "flush");
+  EXPECT_TRUE(events[1].attributes.empty());
+  EXPECT_EQ(events[2].name, "{\"k\": {\"nested\": 1}}") << "only flat objects are unpacked";
+  EXPECT_EQ(events[3].name, "e");
+  EXPECT_EQ(Attr(events[3].attributes, "k"), "s:v");
+  EXPECT_EQ(Attr(events[3].attributes, "event"), "<absent>");
+  EXPECT_EQ(events[4].name.size(), 20008u) << "large values stay plain names";
+  EXPECT_EQ(events[4].time_unix_nano, 5000u);
+}
+
 // A v1 span carrying both halves of an RPC (cs/sr/ss/cr), typed binary annotations and address
 // annotations, followed by a local span identified by its "lc" binary annotation.
 constexpr std::string_view kV1 = R"([
   {"traceId": "000000000000000a", "id": "000000000000000b", "name": "get",
    "timestamp": 1000, "duration": 500,
    "annotations": [
-     {"timestamp": 1000, "value": "cs", "endpoint": {"serviceName": "web", "ipv4": "10.0.0.1", "port": 8080}},
-     {"timestamp": 1100, "value": "sr", "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2", "port": 9090}},
-     {"timestamp": 1200, "value": "cache miss", "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2"}},
-     {"timestamp": 1400, "value": "ss", "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2", "port": 9090}},
-     {"timestamp": 1500, "value": "cr", "endpoint": {"serviceName": "web", "ipv4": "10.0.0.1", "port": 8080}}],
+     {"timestamp": 1000, "value": "cs",
+      "endpoint": {"serviceName": "web", "ipv4": "10.0.0.1", "port": 8080}},
+     {"timestamp": 1100, "value": "sr",
+      "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2", "port": 9090}},
+     {"timestamp": 1200, "value": "cache miss",
+      "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2"}},
+     {"timestamp": 1400, "value": "ss",
+      "endpoint": {"serviceName": "api", "ipv4": "10.0.0.2", "port": 9090}},
+     {"timestamp": 1500, "value": "cr",
+      "endpoint": {"serviceName": "web", "ipv4": "10.0.0.1", "port": 8080}}],
    "binaryAnnotations": [
      {"key": "http.url", "value": "/x", "endpoint": {"serviceName": "web"}},
      {"key": "db.rows", "value": 42, "type": "I64", "endpoint": {"serviceName": "api"}},
@@ -187,8 +218,10 @@ constexpr std::string_view kV1 = R"([
      {"key": "ratio", "value": "0.5", "type": "DOUBLE"},
      {"key": "blob", "value": "AAEC", "type": "BYTES"},
      {"key": "count", "value": "7", "type": "I32"},
-     {"key": "sa", "value": true, "type": "BOOL", "endpoint": {"serviceName": "api-lb", "ipv4": "10.0.0.9", "port": 443}},
-     {"key": "ca", "value": true, "type": "BOOL", "endpoint": {"ipv4": "10.0.0.1", "port": 50000}}]},
+     {"key": "sa", "value": true, "type": "BOOL",
+      "endpoint": {"serviceName": "api-lb", "ipv4": "10.0.0.9", "port": 443}},
+     {"key": "ca", "value": true, "type": "BOOL",
+      "endpoint": {"ipv4": "10.0.0.1", "port": 50000}}]},
   {"traceId": "000000000000000a", "id": "000000000000000c", "parentId": "000000000000000b",
    "name": "compute", "timestamp": 1250, "duration": 10,
    "binaryAnnotations": [{"key": "lc", "value": "worker", "endpoint": {"serviceName": "api"}}]}
@@ -281,19 +314,27 @@ TEST(ZipkinJson, RejectsMalformedInputWithClearErrors) {
       {false, R"([{"traceId": "1", "id": "1", "timestamp": -5}])", "must not be negative"},
       {false, R"([{"traceId": "1", "id": "1", "timestamp": 1e300}])", "timestamp"},
       {false, R"([{"traceId": "1", "id": "1", "timestamp": "soon"}])", "timestamp"},
-      {false, R"([{"traceId": "1", "id": "1", "tags": {"a": {}}}])", "span[0].tags.a: must be a string"},
+      {false, R"([{"traceId": "1", "id": "1", "tags": {"a": {}}}])",
+       "span[0].tags.a: must be a string"},
       {false, R"([{"traceId": "1", "id": "1", "tags": []}])", "span[0].tags: must be an object"},
-      {false, R"([{"traceId": "1", "id": "1", "debug": "yes"}])", "span[0].debug: must be a boolean"},
+      {false, R"([{"traceId": "1", "id": "1", "debug": "yes"}])",
+       "span[0].debug: must be a boolean"},
       {false, R"([{"traceId": "1", "id": "1", "localEndpoint": {"port": "80"}}])",
        "span[0].localEndpoint.port: must be an integer"},
       {false, R"([{"traceId": "1", "id": "1", "annotations": [{"value": 3}]}])",
        "span[0].annotations[0].value: must be a string"},
       {false, "[{\"traceId\": \"1\", \"id\": \"1\", \"name\": \"\xff\xfe\"}]", "UTF-8"},
-      {true, R"([{"traceId": "1", "id": "1", "binaryAnnotations": [{"key": "k", "value": "v", "type": "UUID"}]}])",
+      {true,
+       R"([{"traceId": "1", "id": "1",
+            "binaryAnnotations": [{"key": "k", "value": "v", "type": "UUID"}]}])",
        "span[0].binaryAnnotations[0].value: has unknown type 'UUID'"},
-      {true, R"([{"traceId": "1", "id": "1", "binaryAnnotations": [{"key": "k", "value": "!!", "type": "BYTES"}]}])",
+      {true,
+       R"([{"traceId": "1", "id": "1",
+            "binaryAnnotations": [{"key": "k", "value": "!!", "type": "BYTES"}]}])",
        "must be a base64 string"},
-      {true, R"([{"traceId": "1", "id": "1", "binaryAnnotations": [{"key": "k", "value": "x", "type": "I64"}]}])",
+      {true,
+       R"([{"traceId": "1", "id": "1",
+            "binaryAnnotations": [{"key": "k", "value": "x", "type": "I64"}]}])",
        "must be an integer (type I64)"},
       {true, R"([{"traceId": "1", "id": "1", "binaryAnnotations": [{"key": "k", "value": [1]}]}])",
        "must be a string, number or boolean"},

@@ -1,9 +1,9 @@
-// Zipkin v2 protobuf decoding (jaeger-compat §1.7). Field numbers follow proto/zipkin/zipkin.proto.
+// Zipkin v2 protobuf decoding (jaeger-compat §1.7). Field numbers follow proto/zipkin/zipkin.proto;
+// the wire primitives are protowire.h's.
 // Each span is read into a reused ZipkinSpan whose strings are views into the input, then handed
 // to ZipkinConverter, which copies what it keeps into the result's arena.
 #include "model/convert/zipkin_proto.h"
 
-#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -12,18 +12,16 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "model/convert/protowire.h"
 #include "model/convert/zipkin.h"
 
 namespace skua::model::convert {
 namespace {
 
-// Protobuf wire types.
-constexpr uint32_t kVarint = 0;
-constexpr uint32_t kFixed64 = 1;
-constexpr uint32_t kLen = 2;
-constexpr uint32_t kFixed32 = 5;
-
-constexpr uint32_t Tag(uint32_t field, uint32_t wire_type) { return (field << 3) | wire_type; }
+using protowire::kFixed64;
+using protowire::kLen;
+using protowire::kVarint;
+using protowire::Tag;
 
 uint64_t LoadBigEndian64(const uint8_t* p) {
   uint64_t v = 0;
@@ -31,121 +29,27 @@ uint64_t LoadBigEndian64(const uint8_t* p) {
   return v;
 }
 
-uint64_t LoadLittleEndian64(const uint8_t* p) {
-  uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
-  return v;
-}
-
-// A bounded cursor over one message's bytes. Methods return false on malformed input, after
-// recording why in `error` (a static string, so the hot path builds no messages).
-struct Cursor {
-  const uint8_t* p;
-  const uint8_t* end;
-  const char** error;
-
-  bool Fail(const char* what) {
-    *error = what;
-    return false;
-  }
-
-  bool Varint(uint64_t& out) {
-    uint64_t result = 0;
-    for (int i = 0; i < 10; ++i) {
-      if (p >= end) return Fail("truncated varint");
-      uint8_t b = *p++;
-      result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
-      if (b < 0x80) {
-        out = result;
-        return true;
-      }
-    }
-    return Fail("varint longer than 10 bytes");
-  }
-
-  bool FieldTag(uint32_t& tag) {
-    uint64_t v;
-    if (!Varint(v)) return false;
-    if (v > UINT32_MAX || (v >> 3) == 0) return Fail("invalid field tag");
-    tag = static_cast<uint32_t>(v);
-    return true;
-  }
-
-  // A length-delimited payload, as a sub-cursor.
-  bool Bytes(Cursor& sub) {
-    uint64_t len;
-    if (!Varint(len)) return false;
-    if (len > static_cast<uint64_t>(end - p)) return Fail("length exceeds the enclosing message");
-    sub = Cursor{p, p + len, error};
-    p += len;
-    return true;
-  }
-
-  bool String(std::string_view& out) {
-    Cursor sub;
-    if (!Bytes(sub)) return false;
-    out = sub.view();
-    return true;
-  }
-
-  bool Fixed64(uint64_t& out) {
-    if (end - p < 8) return Fail("truncated fixed64");
-    out = LoadLittleEndian64(p);
-    p += 8;
-    return true;
-  }
-
-  // Skips a field whose tag has been read. A known field with an unexpected wire type is skipped
-  // like an unknown one, as libprotobuf does; groups (absent from zipkin.proto) are rejected.
-  bool Skip(uint32_t tag) {
-    switch (tag & 7) {
-      case kVarint: {
-        uint64_t ignored;
-        return Varint(ignored);
-      }
-      case kFixed64:
-        if (end - p < 8) return Fail("truncated fixed64");
-        p += 8;
-        return true;
-      case kLen: {
-        Cursor ignored;
-        return Bytes(ignored);
-      }
-      case kFixed32:
-        if (end - p < 4) return Fail("truncated fixed32");
-        p += 4;
-        return true;
-      default:
-        return Fail("unsupported wire type (groups or invalid)");
-    }
-  }
-
-  bool done() const { return p >= end; }
-  std::string_view view() const {
-    return {reinterpret_cast<const char*>(p), static_cast<size_t>(end - p)};
-  }
-};
-
-class ProtoDecoder {
+class ProtoDecoder : public protowire::WireReader {
  public:
   ProtoDecoder(SpanSet& out, const ZipkinProtoOptions& options)
       : converter_(out), options_(options) {}
 
   // Decodes a ListOfSpans.
   bool Decode(std::string_view bytes) {
-    const auto* begin = reinterpret_cast<const uint8_t*>(bytes.data());
-    Cursor c{begin, begin + bytes.size(), &error_};
-    while (!c.done()) {
+    const auto* p = reinterpret_cast<const uint8_t*>(bytes.data());
+    const uint8_t* end = p + bytes.size();
+    while (p < end) {
       uint32_t tag;
-      if (!c.FieldTag(tag)) return false;
+      if (!ReadTag(p, end, tag)) return false;
       if (tag == Tag(1, kLen)) {
-        Cursor span;
-        if (!c.Bytes(span)) return false;
+        const uint8_t* sub_end;
+        if (!ReadLength(p, end, sub_end)) return false;
         in_span_ = true;
-        if (!DecodeSpan(span)) return false;
+        if (!DecodeSpan(p, sub_end)) return false;
         in_span_ = false;
         ++span_index_;
-      } else if (!c.Skip(tag)) {
+        p = sub_end;
+      } else if (!SkipField(tag, p, end)) {
         return false;
       }
     }
@@ -155,87 +59,97 @@ class ProtoDecoder {
   std::string ErrorMessage() const {
     std::string out = "invalid Zipkin protobuf: ";
     if (in_span_) absl::StrAppend(&out, "span[", span_index_, "]: ");
-    out += status_message_.empty() ? std::string(error_ ? error_ : "malformed input")
-                                   : status_message_;
+    if (!status_message_.empty()) {
+      out += status_message_;
+    } else {
+      out += error().what != nullptr ? error().what : "malformed input";
+    }
     return out;
   }
 
  private:
-  bool DecodeSpan(Cursor c) {
+  bool DecodeSpan(const uint8_t* p, const uint8_t* end) {
     ZipkinSpan& z = span_;
     z.Clear();
     tag_index_.clear();
     z.debug = options_.debug;
-    while (!c.done()) {
+    while (p < end) {
+      const uint8_t* field_start = p;
       uint32_t tag;
-      if (!c.FieldTag(tag)) return false;
+      if (!ReadTag(p, end, tag)) return false;
       switch (tag) {
         case Tag(1, kLen): {  // trace_id
           std::string_view b;
-          if (!c.String(b)) return false;
+          if (!ReadBytes(p, end, b)) return false;
           const auto* d = reinterpret_cast<const uint8_t*>(b.data());
           if (b.size() == 16) {
             z.trace_id = TraceId{LoadBigEndian64(d), LoadBigEndian64(d + 8)};
           } else if (b.size() == 8) {
             z.trace_id = TraceId{0, LoadBigEndian64(d)};
           } else if (!b.empty()) {
-            return c.Fail("trace_id must be 8 or 16 bytes");
+            return Fail("trace_id must be 8 or 16 bytes", field_start);
           }
           break;
         }
-        case Tag(2, kLen):  // parent_id
+        case Tag(2, kLen):    // parent_id
         case Tag(3, kLen): {  // id
           std::string_view b;
-          if (!c.String(b)) return false;
+          if (!ReadBytes(p, end, b)) return false;
           SpanId id;
           if (b.size() == 8) {
             id.value = LoadBigEndian64(reinterpret_cast<const uint8_t*>(b.data()));
           } else if (!b.empty()) {
-            return c.Fail(tag == Tag(2, kLen) ? "parent_id must be 8 bytes" : "id must be 8 bytes");
+            return Fail(tag == Tag(2, kLen) ? "parent_id must be 8 bytes" : "id must be 8 bytes",
+                        field_start);
           }
           (tag == Tag(2, kLen) ? z.parent_id : z.id) = id;
           break;
         }
         case Tag(4, kVarint): {  // kind; unknown values are treated as unspecified
           uint64_t kind;
-          if (!c.Varint(kind)) return false;
-          z.kind = kind >= 1 && kind <= 4 ? static_cast<ZipkinKind>(kind) : ZipkinKind::kUnspecified;
+          if (!ReadVarintField(p, end, kind)) return false;
+          z.kind =
+              kind >= 1 && kind <= 4 ? static_cast<ZipkinKind>(kind) : ZipkinKind::kUnspecified;
           break;
         }
         case Tag(5, kLen):
-          if (!c.String(z.name)) return false;
+          if (!ReadBytes(p, end, z.name)) return false;
           break;
         case Tag(6, kFixed64):
-          if (!c.Fixed64(z.timestamp_us)) return false;
+          if (!ReadFixed64(p, end, z.timestamp_us)) return false;
           break;
         case Tag(7, kVarint):
-          if (!c.Varint(z.duration_us)) return false;
+          if (!ReadVarintField(p, end, z.duration_us)) return false;
           break;
         case Tag(8, kLen):
         case Tag(9, kLen): {
-          Cursor sub;
-          if (!c.Bytes(sub)) return false;
-          if (!DecodeEndpoint(sub, tag == Tag(8, kLen) ? z.local_endpoint : z.remote_endpoint)) {
+          const uint8_t* sub_end;
+          if (!ReadLength(p, end, sub_end)) return false;
+          if (!DecodeEndpoint(p, sub_end,
+                              tag == Tag(8, kLen) ? z.local_endpoint : z.remote_endpoint)) {
             return false;
           }
+          p = sub_end;
           break;
         }
         case Tag(10, kLen): {
-          Cursor sub;
-          if (!c.Bytes(sub)) return false;
-          if (!DecodeAnnotation(sub, z.annotations.emplace_back())) return false;
+          const uint8_t* sub_end;
+          if (!ReadLength(p, end, sub_end)) return false;
+          if (!DecodeAnnotation(p, sub_end, z.annotations.emplace_back())) return false;
+          p = sub_end;
           break;
         }
         case Tag(11, kLen): {
-          Cursor sub;
-          if (!c.Bytes(sub)) return false;
-          if (!DecodeTag(sub, z.tags)) return false;
+          const uint8_t* sub_end;
+          if (!ReadLength(p, end, sub_end)) return false;
+          if (!DecodeTag(p, sub_end, z.tags)) return false;
+          p = sub_end;
           break;
         }
         case Tag(12, kVarint):
         case Tag(13, kVarint): {
           uint64_t b;
-          if (!c.Varint(b)) return false;
+          if (!ReadVarintField(p, end, b)) return false;
           if (tag == Tag(12, kVarint)) {
             z.debug = z.debug || b != 0;
           } else {
@@ -244,7 +158,7 @@ class ProtoDecoder {
           break;
         }
         default:
-          if (!c.Skip(tag)) return false;
+          if (!SkipField(tag, p, end)) return false;
       }
     }
     absl::Status s = converter_.Append(z);
@@ -255,18 +169,18 @@ class ProtoDecoder {
     return true;
   }
 
-  bool DecodeEndpoint(Cursor c, ZipkinEndpoint& e) {
-    e.Clear();  // a repeated message field merges in protobuf; the last one wins here
-    while (!c.done()) {
+  bool DecodeEndpoint(const uint8_t* p, const uint8_t* end, ZipkinEndpoint& e) {
+    e.Clear();  // a repeated message field merges in protobuf; here the last one wins
+    while (p < end) {
       uint32_t tag;
-      if (!c.FieldTag(tag)) return false;
+      if (!ReadTag(p, end, tag)) return false;
       switch (tag) {
         case Tag(1, kLen):
-          if (!c.String(e.service_name)) return false;
+          if (!ReadBytes(p, end, e.service_name)) return false;
           break;
         case Tag(2, kLen): {
           std::string_view b;
-          if (!c.String(b)) return false;
+          if (!ReadBytes(p, end, b)) return false;
           if (b.size() == 4) {
             const auto* d = reinterpret_cast<const uint8_t*>(b.data());
             e.has_ipv4 = true;
@@ -276,7 +190,7 @@ class ProtoDecoder {
         }
         case Tag(3, kLen): {
           std::string_view b;
-          if (!c.String(b)) return false;
+          if (!ReadBytes(p, end, b)) return false;
           if (b.size() == 16) {
             e.has_ipv6 = true;
             std::memcpy(e.ipv6.data(), b.data(), 16);
@@ -285,27 +199,27 @@ class ProtoDecoder {
         }
         case Tag(4, kVarint): {
           uint64_t port;
-          if (!c.Varint(port)) return false;
+          if (!ReadVarintField(p, end, port)) return false;
           // int32 on the wire; only 1..65535 is a port.
           e.port = port >= 1 && port <= 65535 ? static_cast<uint16_t>(port) : 0;
           break;
         }
         default:
-          if (!c.Skip(tag)) return false;
+          if (!SkipField(tag, p, end)) return false;
       }
     }
     return true;
   }
 
-  bool DecodeAnnotation(Cursor c, ZipkinAnnotation& a) {
-    while (!c.done()) {
+  bool DecodeAnnotation(const uint8_t* p, const uint8_t* end, ZipkinAnnotation& a) {
+    while (p < end) {
       uint32_t tag;
-      if (!c.FieldTag(tag)) return false;
+      if (!ReadTag(p, end, tag)) return false;
       if (tag == Tag(1, kFixed64)) {
-        if (!c.Fixed64(a.timestamp_us)) return false;
+        if (!ReadFixed64(p, end, a.timestamp_us)) return false;
       } else if (tag == Tag(2, kLen)) {
-        if (!c.String(a.value)) return false;
-      } else if (!c.Skip(tag)) {
+        if (!ReadBytes(p, end, a.value)) return false;
+      } else if (!SkipField(tag, p, end)) {
         return false;
       }
     }
@@ -314,16 +228,16 @@ class ProtoDecoder {
 
   // One map entry (key = 1, value = 2). A later entry with the same key replaces an earlier one,
   // as map semantics require.
-  bool DecodeTag(Cursor c, std::vector<ZipkinTag>& tags) {
+  bool DecodeTag(const uint8_t* p, const uint8_t* end, std::vector<ZipkinTag>& tags) {
     std::string_view key, value;
-    while (!c.done()) {
+    while (p < end) {
       uint32_t tag;
-      if (!c.FieldTag(tag)) return false;
+      if (!ReadTag(p, end, tag)) return false;
       if (tag == Tag(1, kLen)) {
-        if (!c.String(key)) return false;
+        if (!ReadBytes(p, end, key)) return false;
       } else if (tag == Tag(2, kLen)) {
-        if (!c.String(value)) return false;
-      } else if (!c.Skip(tag)) {
+        if (!ReadBytes(p, end, value)) return false;
+      } else if (!SkipField(tag, p, end)) {
         return false;
       }
     }
@@ -342,7 +256,6 @@ class ProtoDecoder {
   const ZipkinProtoOptions& options_;
   ZipkinSpan span_;
   absl::flat_hash_map<std::string_view, size_t> tag_index_;  // the current span's tags by key
-  const char* error_ = nullptr;
   std::string status_message_;
   int64_t span_index_ = 0;
   bool in_span_ = false;

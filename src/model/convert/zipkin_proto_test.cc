@@ -58,7 +58,12 @@ zipkin::proto3::ListOfSpans SharedPair() {
   s->set_duration(100000);
   s->mutable_local_endpoint()->set_service_name("backend");
   std::string v6(16, '\0');
-  v6[0] = '\x20'; v6[1] = '\x01'; v6[2] = '\x0d'; v6[3] = '\xb8'; v6[14] = '\xc0'; v6[15] = '\x01';
+  v6[0] = '\x20';
+  v6[1] = '\x01';
+  v6[2] = '\x0d';
+  v6[3] = '\xb8';
+  v6[14] = '\xc0';
+  v6[15] = '\x01';
   s->mutable_local_endpoint()->set_ipv6(v6);
   (*s->mutable_tags())["error"] = "connection reset";
   return list;
@@ -135,8 +140,8 @@ TEST(ZipkinProto, SkipsUnknownFieldsAndMergesDuplicateTagKeys) {
   // Append to the span: an unknown varint (field 99), an unknown fixed32 (field 98) and two map
   // entries with the same key; then an unknown top-level LEN field.
   std::string extra;
-  extra += "\x98\x06\x01";                // field 99, varint 1
-  extra += "\x95\x06\x01\x02\x03\x04";    // field 98, fixed32
+  extra += "\x98\x06\x01";              // field 99, varint 1
+  extra += "\x95\x06\x01\x02\x03\x04";  // field 98, fixed32
   extra += std::string("\x5a\x08\x0a\x01k\x12\x03old", 10);
   extra += std::string("\x5a\x08\x0a\x01k\x12\x03new", 10);
   std::string span_bytes = list.spans(0).SerializeAsString() + extra;
@@ -162,16 +167,16 @@ TEST(ZipkinProto, RejectsMalformedInput) {
     return std::string("\x0a", 1) + static_cast<char>(inner.size()) + inner;
   };
   const Case cases[] = {
-      {"\x0a", "truncated varint"},
+      {"\x0a", "truncated or overlong length varint"},
       {"\x0a\x05\x01", "length exceeds"},
       {std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 11), "length exceeds"},
-      {std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12), "varint"},
+      {std::string("\x0a\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01", 12),
+       "truncated or overlong length varint"},
       {std::string("\x00", 1), "invalid field tag"},
-      {"\x0b", "unsupported wire type"},
+      {"\x0b", "groups (wire types 3 and 4) are not supported"},
       {span(std::string("\x0a\x07", 2) + std::string(7, '\x01') + "\x1a\x08" + BigEndian(2)),
        "span[0]: trace_id must be 8 or 16 bytes"},
-      {span(std::string("\x0a\x08", 2) + BigEndian(1) + "\x1a\x04" + "abcd"),
-       "id must be 8 bytes"},
+      {span(std::string("\x0a\x08", 2) + BigEndian(1) + "\x1a\x04" + "abcd"), "id must be 8 bytes"},
       {span(ok_ids + "\x12\x03" + "abc"), "parent_id must be 8 bytes"},
       {span(std::string("\x0a\x08", 2) + BigEndian(1)), "span id is missing or zero"},
       {span(std::string("\x1a\x08", 2) + BigEndian(2)), "traceId is missing or zero"},

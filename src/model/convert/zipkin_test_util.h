@@ -16,12 +16,24 @@ inline std::string Attr(Attributes attributes, std::string_view key) {
   if (v == nullptr) return "<absent>";
   std::string prefix;
   switch (v->type()) {
-    case ValueType::kString: prefix = "s:"; break;
-    case ValueType::kInt: prefix = "i:"; break;
-    case ValueType::kDouble: prefix = "d:"; break;
-    case ValueType::kBool: prefix = "b:"; break;
-    case ValueType::kBytes: prefix = "x:"; break;
-    default: prefix = "?:"; break;
+    case ValueType::kString:
+      prefix = "s:";
+      break;
+    case ValueType::kInt:
+      prefix = "i:";
+      break;
+    case ValueType::kDouble:
+      prefix = "d:";
+      break;
+    case ValueType::kBool:
+      prefix = "b:";
+      break;
+    case ValueType::kBytes:
+      prefix = "x:";
+      break;
+    default:
+      prefix = "?:";
+      break;
   }
   return prefix + ValueToString(*v);
 }

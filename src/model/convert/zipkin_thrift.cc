@@ -1,5 +1,6 @@
 // Zipkin v1 Thrift decoding (jaeger-compat §1.7). Field ids follow zipkincore.thrift:
-//   Span { 1 trace_id i64, 3 name string, 4 id i64, 5 parent_id i64, 6 annotations list<Annotation>,
+//   Span { 1 trace_id i64, 3 name string, 4 id i64, 5 parent_id i64, 6 annotations
+//   list<Annotation>,
 //          8 binary_annotations list<BinaryAnnotation>, 9 debug bool, 10 timestamp i64,
 //          11 duration i64, 12 trace_id_high i64 }
 //   Annotation { 1 timestamp i64, 2 value string, 3 host Endpoint }

@@ -1,7 +1,8 @@
 // Zipkin v1 Thrift spans (zipkincore.thrift `Span`; jaeger-compat §1.6, §1.7) → the span model:
 // the body of POST /api/v1/spans with Content-Type application/x-thrift (a TBinaryProtocol
-// `list<Span>`) and the argument of the agent's emitZipkinBatch (the same list, in either protocol).
-// Every span passes Jaeger's Zipkin sanitizers (SanitizeZipkinThriftSpan) before translation.
+// `list<Span>`) and the argument of the agent's emitZipkinBatch (the same list, in either
+// protocol). Every span passes Jaeger's Zipkin sanitizers (SanitizeZipkinThriftSpan) before
+// translation.
 #pragma once
 
 #include <string_view>

@@ -146,14 +146,17 @@ std::vector<V1Span> Fixture() {
   rpc.id = 0x0b;
   rpc.name = "get";
   rpc.debug = true;
-  rpc.annotations = {{1000, "cs", kWeb}, {1100, "sr", kApi}, {1200, "cache miss", kApi},
-                     {1400, "ss", kApi}, {1500, "cr", kWeb}};
+  rpc.annotations = {{1000, "cs", kWeb},
+                     {1100, "sr", kApi},
+                     {1200, "cache miss", kApi},
+                     {1400, "ss", kApi},
+                     {1500, "cr", kWeb}};
   rpc.binary_annotations = {
       {"http.url", "/x", 6, kWeb},
       {"db.rows", Be(42, 8), 4, kApi},
       {"cached", std::string(1, '\1'), 0, kApi},
       {"ratio", Be(0x3fe0000000000000ull, 8), 5, kWeb},  // 0.5
-      {"port16", Be(0xfffe, 2), 2, kWeb},                 // -2
+      {"port16", Be(0xfffe, 2), 2, kWeb},                // -2
       {"n32", Be(7, 4), 3, kWeb},
       {"raw", "\x01\x02", 1, kWeb},
       {"error", "timeout", 6, kApi},

@@ -29,7 +29,6 @@ struct JaegerGrpcReceiverOptions {
 // refuses (queue full / shutting down), which clients retry. gRPC health reports
 // jaeger.api_v2.CollectorService SERVING.
 std::unique_ptr<Receiver> NewJaegerGrpcReceiver(JaegerGrpcReceiverOptions options,
-                                                pipeline::SpanConsumer& consumer,
-                                                Metrics& metrics);
+                                                pipeline::SpanConsumer& consumer, Metrics& metrics);
 
 }  // namespace skua::receivers::jaeger_grpc

@@ -140,11 +140,10 @@ grpc::Status RawCall(std::shared_ptr<grpc::Channel> channel, const std::string& 
   grpc::ByteBuffer request(&slice, 1), response;
   absl::Notification done;
   grpc::Status status;
-  generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response,
-                    [&](grpc::Status s) {
-                      status = std::move(s);
-                      done.Notify();
-                    });
+  generic.UnaryCall(&ctx, method, grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+    status = std::move(s);
+    done.Notify();
+  });
   done.WaitForNotification();
   if (status.ok() && response_bytes != nullptr) {
     std::vector<grpc::Slice> slices;
@@ -197,8 +196,8 @@ const model::jaeger::Span* FindSpan(const model::jaeger::JaegerTrace& trace, uin
 std::vector<std::string> Describe(const std::vector<model::jaeger::Tag>& tags) {
   std::vector<std::string> out;
   for (const model::jaeger::Tag& t : tags) {
-    out.push_back(std::string(t.key) + ":" + std::string(model::jaeger::TagTypeName(t.type)) +
-                  "=" + model::jaeger::TagValueString(t));
+    out.push_back(std::string(t.key) + ":" + std::string(model::jaeger::TagTypeName(t.type)) + "=" +
+                  model::jaeger::TagValueString(t));
   }
   return out;
 }

@@ -22,17 +22,23 @@ constexpr std::string_view kV2Path = "/api/v2/spans";
 // every HTTP receiver tells clients to back off the same way.
 int HttpStatusFor(const absl::Status& s) {
   switch (s.code()) {
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kPermissionDenied: return 403;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
     case absl::StatusCode::kCancelled:
     case absl::StatusCode::kDeadlineExceeded:
     case absl::StatusCode::kAborted:
     case absl::StatusCode::kOutOfRange:
     case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDataLoss: return 503;
-    default: return 500;
+    case absl::StatusCode::kDataLoss:
+      return 503;
+    default:
+      return 500;
   }
 }
 

@@ -158,15 +158,15 @@ TEST_F(ZipkinHandlerTest, EveryFormatOnItsPath) {
   EXPECT_EQ(Post("/api/v2/spans", "", kV2Json).status, 202);
   EXPECT_THAT(consumer_.names(),
               ::testing::ElementsAre("v2op", "v1op", "protoop", "thriftop", "v2op"));
-  EXPECT_THAT(consumer_.services(),
-              ::testing::ElementsAre("svc2", "svc1", "svcp", "svct", "svc2"));
+  EXPECT_THAT(consumer_.services(), ::testing::ElementsAre("svc2", "svc1", "svcp", "svct", "svc2"));
   for (pipeline::Format f : consumer_.formats()) EXPECT_EQ(f, pipeline::Format::kZipkin);
   for (pipeline::Transport t : consumer_.transports()) EXPECT_EQ(t, pipeline::Transport::kHttp);
 }
 
 TEST_F(ZipkinHandlerTest, B3FlagsHeaderMarksProtobufSpansDebug) {
-  EXPECT_EQ(Post("/api/v2/spans", "application/x-protobuf", V2Proto(), {{"x-b3-flags", "1"}}).status,
-            202);
+  EXPECT_EQ(
+      Post("/api/v2/spans", "application/x-protobuf", V2Proto(), {{"x-b3-flags", "1"}}).status,
+      202);
   EXPECT_EQ(Post("/api/v2/spans", "application/x-protobuf", V2Proto()).status, 202);
   EXPECT_THAT(consumer_.flags(), ::testing::ElementsAre(3u, 1u));
 }
@@ -181,11 +181,12 @@ TEST_F(ZipkinHandlerTest, DecodeErrorsAre400WithAReason) {
   EXPECT_EQ(res.status, 400);
   EXPECT_THAT(res.body, HasSubstr("invalid Zipkin Thrift"));
   EXPECT_EQ(consumer_.calls(), 0);
-  EXPECT_EQ(metrics_
-                .GetCounter("skua_receiver_requests_rejected_total", "",
-                            {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", "malformed"}})
-                .value(),
-            3u);
+  EXPECT_EQ(
+      metrics_
+          .GetCounter("skua_receiver_requests_rejected_total", "",
+                      {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", "malformed"}})
+          .value(),
+      3u);
 }
 
 TEST_F(ZipkinHandlerTest, EmptyListIsAcceptedWithoutTouchingThePipeline) {

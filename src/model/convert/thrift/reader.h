@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -56,6 +57,8 @@ struct ReaderOptions {
 class Reader {
  public:
   Reader(std::string_view input, Protocol protocol, const ReaderOptions& options = {});
+  // The reader keeps a view of its input: a temporary string would dangle.
+  Reader(std::string&& input, Protocol protocol, const ReaderOptions& options = {}) = delete;
 
   Protocol protocol() const { return protocol_; }
   // Bytes consumed so far / still unread.

@@ -38,7 +38,8 @@ TEST(ThriftWireTest, CompactMessageHeaderMatchesSpec) {
   w.WriteMessageBegin("emitBatch", MessageType::kOneway, 1);
   EXPECT_EQ(out, Bytes({0x82, 0x81, 0x01, 0x09}) + "emitBatch");
 
-  Reader r(Bytes({0x82, 0x21, 0x7f, 0x03}) + "abc", Protocol::kCompact);
+  const std::string r_input = Bytes({0x82, 0x21, 0x7f, 0x03}) + "abc";
+  Reader r(r_input, Protocol::kCompact);
   MessageHeader h;
   ASSERT_TRUE(r.ReadMessageBegin(h).ok());
   EXPECT_EQ(h.name, "abc");
@@ -54,7 +55,8 @@ TEST(ThriftWireTest, BinaryMessageHeaderMatchesSpec) {
   EXPECT_EQ(out, Bytes({0x80, 0x01, 0x00, 0x01, 0, 0, 0, 2, 'a', 'b', 0xff, 0xff, 0xff, 0xfe}));
 
   // Old non-strict form: name length, name, type byte, seqid.
-  Reader r(Bytes({0, 0, 0, 1, 'x', 0x04, 0, 0, 0, 7}), Protocol::kBinary);
+  const std::string r_input = Bytes({0, 0, 0, 1, 'x', 0x04, 0, 0, 0, 7});
+  Reader r(r_input, Protocol::kBinary);
   MessageHeader h;
   ASSERT_TRUE(r.ReadMessageBegin(h).ok());
   EXPECT_EQ(h.name, "x");
@@ -350,18 +352,21 @@ TEST_P(BothProtocols, EveryTruncationIsAnError) {
 TEST(ThriftMalformedTest, InvalidTypeIds) {
   // Binary: type id 7 does not exist; 1 (void) is not a value type.
   for (int bad : {1, 5, 7, 9, 17, 0xff}) {
-    Reader r(Bytes({bad, 0, 1, 0}), Protocol::kBinary);
+    const std::string r_input = Bytes({bad, 0, 1, 0});
+    Reader r(r_input, Protocol::kBinary);
     EXPECT_EQ(r.Skip(Type::kStruct).code(), absl::StatusCode::kInvalidArgument) << bad;
   }
   // Compact: nibble 14 and 15 do not exist.
   for (int bad : {0x1e, 0x1f}) {
-    Reader r(Bytes({bad, 0, 0}), Protocol::kCompact);
+    const std::string r_input = Bytes({bad, 0, 0});
+    Reader r(r_input, Protocol::kCompact);
     absl::Status s = r.Skip(Type::kStruct);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
     EXPECT_NE(s.message().find("invalid type id"), std::string::npos) << s;
   }
   // A list whose element type is stop.
-  Reader r(Bytes({0x20, 0, 0}), Protocol::kCompact);
+  const std::string r_input = Bytes({0x20, 0, 0});
+  Reader r(r_input, Protocol::kCompact);
   ListHeader list;
   EXPECT_FALSE(r.ReadListBegin(list).ok());
 }
@@ -369,7 +374,8 @@ TEST(ThriftMalformedTest, InvalidTypeIds) {
 TEST(ThriftMalformedTest, AbsurdCountsFailBeforeAllocating) {
   // Binary list of 2^31-1 i64 in a 10-byte input.
   {
-    Reader r(Bytes({10, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0}), Protocol::kBinary);
+    const std::string r_input = Bytes({10, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0});
+    Reader r(r_input, Protocol::kBinary);
     ListHeader list;
     absl::Status s = r.ReadListBegin(list);
     EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -377,13 +383,16 @@ TEST(ThriftMalformedTest, AbsurdCountsFailBeforeAllocating) {
   }
   // Negative binary list size, string length and map size.
   {
-    Reader r(Bytes({12, 0xff, 0xff, 0xff, 0xfe}), Protocol::kBinary);
+    const std::string r_input = Bytes({12, 0xff, 0xff, 0xff, 0xfe});
+    Reader r(r_input, Protocol::kBinary);
     ListHeader list;
     EXPECT_FALSE(r.ReadListBegin(list).ok());
-    Reader r2(Bytes({0x80, 0, 0, 0}), Protocol::kBinary);
+    const std::string r2_input = Bytes({0x80, 0, 0, 0});
+    Reader r2(r2_input, Protocol::kBinary);
     std::string_view s;
     EXPECT_FALSE(r2.ReadString(s).ok());
-    Reader r3(Bytes({11, 11, 0xff, 0xff, 0xff, 0xff}), Protocol::kBinary);
+    const std::string r3_input = Bytes({11, 11, 0xff, 0xff, 0xff, 0xff});
+    Reader r3(r3_input, Protocol::kBinary);
     MapHeader m;
     EXPECT_FALSE(r3.ReadMapBegin(m).ok());
   }
@@ -400,20 +409,23 @@ TEST(ThriftMalformedTest, AbsurdCountsFailBeforeAllocating) {
     Reader r2(m, Protocol::kCompact);
     MapHeader map;
     EXPECT_FALSE(r2.ReadMapBegin(map).ok());
-    Reader r3(Bytes({0x05, 'a', 'b'}), Protocol::kCompact);
+    const std::string r3_input = Bytes({0x05, 'a', 'b'});
+    Reader r3(r3_input, Protocol::kCompact);
     std::string_view s;
     EXPECT_FALSE(r3.ReadString(s).ok());
   }
   // A count that fits bytes-left only if elements were 1 byte: 4 doubles need 32 bytes, not 4.
   {
-    Reader r(Bytes({0x47, 0, 0, 0, 0}), Protocol::kCompact);
+    const std::string r_input = Bytes({0x47, 0, 0, 0, 0});
+    Reader r(r_input, Protocol::kCompact);
     ListHeader list;
     EXPECT_FALSE(r.ReadListBegin(list).ok());
   }
 }
 
 TEST(ThriftMalformedTest, OverlongVarintAndOutOfRangeValues) {
-  Reader r(std::string(11, '\xff'), Protocol::kCompact);
+  const std::string r_input = std::string(11, '\xff');
+  Reader r(r_input, Protocol::kCompact);
   int64_t v;
   EXPECT_FALSE(r.ReadI64(v).ok());
   // An i32 varint whose value does not fit 32 bits.
@@ -425,17 +437,21 @@ TEST(ThriftMalformedTest, OverlongVarintAndOutOfRangeValues) {
 }
 
 TEST(ThriftMalformedTest, BadMessageHeaders) {
-  MessageHeader h;
-  // Wrong compact version, invalid message types, bad binary version.
-  EXPECT_FALSE(Reader(Bytes({0x82, 0x82, 0, 0}), Protocol::kCompact).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(Reader(Bytes({0x82, 0xa1, 0, 0}), Protocol::kCompact).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(Reader(Bytes({0x82, 0x01, 0, 0}), Protocol::kCompact).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(Reader(Bytes({0x81}), Protocol::kCompact).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(
-      Reader(Bytes({0x80, 0x02, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}), Protocol::kBinary).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(
-      Reader(Bytes({0x80, 0x01, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0}), Protocol::kBinary).ReadMessageBegin(h).ok());
-  EXPECT_FALSE(Reader("", Protocol::kBinary).ReadMessageBegin(h).ok());
+  auto header_ok = [](const std::string& in, Protocol protocol) {
+    Reader r(in, protocol);
+    MessageHeader h;
+    return r.ReadMessageBegin(h).ok();
+  };
+  // Wrong compact version, invalid message types, bad binary version, empty input.
+  EXPECT_FALSE(header_ok(Bytes({0x82, 0x82, 0, 0}), Protocol::kCompact));
+  EXPECT_FALSE(header_ok(Bytes({0x82, 0xa1, 0, 0}), Protocol::kCompact));
+  EXPECT_FALSE(header_ok(Bytes({0x82, 0x01, 0, 0}), Protocol::kCompact));
+  EXPECT_FALSE(header_ok(Bytes({0x81}), Protocol::kCompact));
+  EXPECT_FALSE(header_ok(Bytes({0x80, 0x02, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0}), Protocol::kBinary));
+  EXPECT_FALSE(header_ok(Bytes({0x80, 0x01, 0, 9, 0, 0, 0, 0, 0, 0, 0, 0}), Protocol::kBinary));
+  EXPECT_FALSE(header_ok("", Protocol::kBinary));
+  // A valid header for contrast.
+  EXPECT_TRUE(header_ok(Bytes({0x82, 0x81, 0, 0}), Protocol::kCompact));
 }
 
 TEST_P(BothProtocols, DeepNestingIsAnError) {
