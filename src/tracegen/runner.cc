@@ -16,6 +16,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// How much of the pacing schedule a sender that fell behind may make up at once.
+constexpr std::chrono::milliseconds kMaxCatchUp(100);
+
 // Distinct error messages kept in RunStats::errors; the rest are counted under one entry.
 constexpr size_t kMaxDistinctErrors = 20;
 
@@ -60,8 +63,9 @@ class Shared {
     {
       absl::MutexLock lock(&mu_);
       Clock::time_point now = Clock::now();
-      // A sender that fell behind does not earn a burst: the schedule restarts from now.
-      if (next_slot_ < now) next_slot_ = now;
+      // A sender that fell behind may catch up on at most 100 ms of schedule (so the average
+      // holds through small hiccups), never on a long stall (which would become a burst).
+      if (next_slot_ < now - kMaxCatchUp) next_slot_ = now - kMaxCatchUp;
       slot = next_slot_;
       next_slot_ += std::chrono::nanoseconds(static_cast<int64_t>(spans * 1e9 / options_.rate));
     }

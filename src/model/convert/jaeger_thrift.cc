@@ -39,15 +39,15 @@ constexpr int32_t kRefFollowsFrom = 1;
 constexpr std::string_view kEmitBatch = "emitBatch";
 constexpr std::string_view kEmitZipkinBatch = "emitZipkinBatch";
 
-#define SKUA_THRIFT_TRY(expr)              \
-  do {                                     \
-    absl::Status skua_thrift_s_ = (expr);  \
+#define SKUA_THRIFT_TRY(expr)                        \
+  do {                                               \
+    absl::Status skua_thrift_s_ = (expr);            \
     if (!skua_thrift_s_.ok()) return skua_thrift_s_; \
   } while (0)
 
 absl::Status Missing(std::string_view what, std::string_view field) {
-  return absl::InvalidArgumentError(
-      absl::StrCat("jaeger thrift: required field ", ToAbsl(what), ".", ToAbsl(field), " is not set"));
+  return absl::InvalidArgumentError(absl::StrCat("jaeger thrift: required field ", ToAbsl(what),
+                                                 ".", ToAbsl(field), " is not set"));
 }
 
 // Scratch kept per thread so that steady-state decoding does not allocate.
@@ -74,7 +74,8 @@ struct Scratch {
     ResetSpan();
     size_t fields = 0;
     for (const jaeger::Log& log : spare_logs) fields += log.fields.capacity();
-    if (spare_logs.size() > kKeep / 16 || fields > kKeep) std::vector<jaeger::Log>().swap(spare_logs);
+    if (spare_logs.size() > kKeep / 16 || fields > kKeep)
+      std::vector<jaeger::Log>().swap(spare_logs);
     if (span.logs.capacity() > kKeep / 16) std::vector<jaeger::Log>().swap(span.logs);
   }
   jaeger::Log& NewLog() {
@@ -147,9 +148,9 @@ class BatchDecoder {
     ListHeader list;
     SKUA_THRIFT_TRY(r.ReadListBegin(list));
     if (list.element_type != Type::kStruct) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "jaeger thrift: Batch.spans must be a list of structs, not of ",
-          ToAbsl(thrift::TypeName(list.element_type))));
+      return absl::InvalidArgumentError(
+          absl::StrCat("jaeger thrift: Batch.spans must be a list of structs, not of ",
+                       ToAbsl(thrift::TypeName(list.element_type))));
     }
     // No reserve(list.size): the count is only known to fit the remaining bytes, and a span's
     // model form is far larger than its smallest encoding; let the vector grow with real spans.
@@ -239,15 +240,29 @@ class BatchDecoder {
     if (!have_type) return Missing("Tag", "vType");
     // The value is chosen by vType; an absent value field reads as its zero value (to_domain.go).
     switch (vtype) {
-      case kTagString: t.type = jaeger::TagType::kString; t.str = vstr; break;
-      case kTagDouble: t.type = jaeger::TagType::kFloat64; t.float_value = vdouble; break;
-      case kTagBool: t.type = jaeger::TagType::kBool; t.bool_value = vbool; break;
-      case kTagLong: t.type = jaeger::TagType::kInt64; t.int_value = vlong; break;
-      case kTagBinary: t.type = jaeger::TagType::kBinary; t.str = vbinary; break;
+      case kTagString:
+        t.type = jaeger::TagType::kString;
+        t.str = vstr;
+        break;
+      case kTagDouble:
+        t.type = jaeger::TagType::kFloat64;
+        t.float_value = vdouble;
+        break;
+      case kTagBool:
+        t.type = jaeger::TagType::kBool;
+        t.bool_value = vbool;
+        break;
+      case kTagLong:
+        t.type = jaeger::TagType::kInt64;
+        t.int_value = vlong;
+        break;
+      case kTagBinary:
+        t.type = jaeger::TagType::kBinary;
+        t.str = vbinary;
+        break;
       default:
-        return absl::InvalidArgumentError(
-            absl::StrCat("jaeger thrift: tag \"", ToAbsl(t.key.substr(0, 64)), "\" has unknown vType ",
-                         vtype));
+        return absl::InvalidArgumentError(absl::StrCat(
+            "jaeger thrift: tag \"", ToAbsl(t.key.substr(0, 64)), "\" has unknown vType ", vtype));
     }
     return absl::OkStatus();
   }
@@ -331,7 +346,12 @@ class BatchDecoder {
       SKUA_THRIFT_TRY(r.ReadFieldBegin(f));
       if (f.type == Type::kStop) break;
       switch (f.id) {
-        case 1: case 2: case 3: case 4: case 8: case 9: {
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 8:
+        case 9: {
           if (f.type != Type::kI64) break;
           int64_t v;
           SKUA_THRIFT_TRY(r.ReadI64(v));
@@ -396,8 +416,8 @@ class BatchDecoder {
     }
     SKUA_THRIFT_TRY(r.ReadStructEnd());
     static constexpr std::pair<int, std::string_view> kRequired[] = {
-        {1, "traceIdLow"}, {2, "traceIdHigh"}, {3, "spanId"}, {4, "parentSpanId"},
-        {5, "operationName"}, {7, "flags"}, {8, "startTime"}, {9, "duration"}};
+        {1, "traceIdLow"},    {2, "traceIdHigh"}, {3, "spanId"},    {4, "parentSpanId"},
+        {5, "operationName"}, {7, "flags"},       {8, "startTime"}, {9, "duration"}};
     for (const auto& [id, name] : kRequired) {
       if (!(seen & (1u << id))) return Missing("Span", name);
     }
@@ -412,8 +432,8 @@ class BatchDecoder {
     // model.MaybeAddParentSpanID: a parent not already referenced becomes the first reference.
     if (parent != 0) {
       SpanId parent_id{static_cast<uint64_t>(parent)};
-      bool referenced = std::any_of(
-          s.references.begin(), s.references.end(), [&](const jaeger::Reference& ref) {
+      bool referenced =
+          std::any_of(s.references.begin(), s.references.end(), [&](const jaeger::Reference& ref) {
             return ref.span_id == parent_id && ref.trace_id == s.trace_id;
           });
       if (!referenced) {
@@ -607,9 +627,9 @@ absl::StatusOr<AgentMessage> DecodeAgentMessage(std::string_view datagram,
   } else if (header.name == kEmitZipkinBatch) {
     msg.method = AgentMessage::Method::kEmitZipkinBatch;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "jaeger agent: unknown method \"", ToAbsl(header.name.substr(0, 64)),
-        "\" (expected emitBatch or emitZipkinBatch)"));
+    return absl::InvalidArgumentError(absl::StrCat("jaeger agent: unknown method \"",
+                                                   ToAbsl(header.name.substr(0, 64)),
+                                                   "\" (expected emitBatch or emitZipkinBatch)"));
   }
   msg.type = header.type;
   msg.seqid = header.seqid;
@@ -669,8 +689,7 @@ std::string EncodeAgentEmitBatch(const jaeger::Process& process,
   return out;
 }
 
-std::vector<std::string> EncodeJaegerThriftBatches(std::span<const Span> spans,
-                                                   Protocol protocol) {
+std::vector<std::string> EncodeJaegerThriftBatches(std::span<const Span> spans, Protocol protocol) {
   jaeger::JaegerTrace trace = jaeger::ToJaegerTrace(spans);
   std::vector<std::vector<jaeger::Span>> groups = GroupByProcess(trace);
   std::vector<std::string> out;

@@ -62,8 +62,7 @@ absl::StatusOr<AgentMessage> DecodeAgentMessage(std::string_view datagram,
 // Encodes a `Batch` of `spans` produced by `process` (parentSpanId = span.ParentSpanId(); every
 // reference is written too, as Jaeger's from_domain does; warnings and process_index are ignored).
 std::string EncodeJaegerThriftBatch(const jaeger::Process& process,
-                                    std::span<const jaeger::Span> spans,
-                                    thrift::Protocol protocol);
+                                    std::span<const jaeger::Span> spans, thrift::Protocol protocol);
 
 // The same batch wrapped as an agent `emitBatch` message (what a client puts in one datagram).
 std::string EncodeAgentEmitBatch(const jaeger::Process& process,

@@ -3,6 +3,8 @@
 // parentSpanId → CHILD_OF), and malformed input of every kind (always InvalidArgument).
 #include "model/convert/jaeger_thrift.h"
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -11,8 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "model/convert/jaeger.h"
 #include "model/convert/thrift/reader.h"
@@ -31,11 +31,17 @@ std::string Bytes(std::initializer_list<int> bytes) {
   for (int b : bytes) s.push_back(static_cast<char>(b));
   return s;
 }
-std::string Be32(uint32_t v) { return Bytes({int(v >> 24), int((v >> 16) & 0xff), int((v >> 8) & 0xff), int(v & 0xff)}); }
-std::string Be64(uint64_t v) { return Be32(static_cast<uint32_t>(v >> 32)) + Be32(static_cast<uint32_t>(v)); }
+std::string Be32(uint32_t v) {
+  return Bytes({int(v >> 24), int((v >> 16) & 0xff), int((v >> 8) & 0xff), int(v & 0xff)});
+}
+std::string Be64(uint64_t v) {
+  return Be32(static_cast<uint32_t>(v >> 32)) + Be32(static_cast<uint32_t>(v));
+}
 std::string Be16(uint16_t v) { return Bytes({v >> 8, v & 0xff}); }
 
-const AnyValue* Attr(const Span& s, std::string_view key) { return FindAttribute(s.attributes, key); }
+const AnyValue* Attr(const Span& s, std::string_view key) {
+  return FindAttribute(s.attributes, key);
+}
 
 // --- Hand-built datagrams (bytes written from the protocol specs, not by our writer) ------------
 
@@ -43,27 +49,27 @@ const AnyValue* Attr(const Span& s, std::string_view key) { return FindAttribute
 // duration 50 µs, tag k = LONG -2; process "svc".
 std::string HandBuiltCompact(int message_type_bits) {
   return Bytes({0x82, message_type_bits, 0x00, 0x09}) + "emitBatch" +
-         Bytes({0x1c,                          // args field 1: struct (Batch)
-                0x1c,                          //   Batch field 1: struct (Process)
-                0x18, 0x03, 's', 'v', 'c',     //     serviceName
-                0x00,                          //   end Process
-                0x19, 0x1c,                    //   Batch field 2: list of 1 struct
-                0x16, 0x0a,                    //     traceIdLow = 5
-                0x16, 0x00,                    //     traceIdHigh = 0
-                0x16, 0x0e,                    //     spanId = 7
-                0x16, 0x06,                    //     parentSpanId = 3
-                0x18, 0x02, 'o', 'p',          //     operationName
-                0x25, 0x02,                    //     field 7 flags = 1 (delta 2)
-                0x16, 0xd0, 0x0f,              //     startTime = 1000
-                0x16, 0x64,                    //     duration = 50
-                0x19, 0x1c,                    //     tags: list of 1 struct
-                0x18, 0x01, 'k',               //       key
-                0x15, 0x06,                    //       vType = LONG (3)
-                0x46, 0x03,                    //       field 6 vLong = -2 (delta 4)
-                0x00,                          //     end Tag
-                0x00,                          //   end Span
-                0x00,                          // end Batch
-                0x00});                        // end args
+         Bytes({0x1c,                        // args field 1: struct (Batch)
+                0x1c,                        //   Batch field 1: struct (Process)
+                0x18, 0x03, 's',  'v', 'c',  //     serviceName
+                0x00,                        //   end Process
+                0x19, 0x1c,                  //   Batch field 2: list of 1 struct
+                0x16, 0x0a,                  //     traceIdLow = 5
+                0x16, 0x00,                  //     traceIdHigh = 0
+                0x16, 0x0e,                  //     spanId = 7
+                0x16, 0x06,                  //     parentSpanId = 3
+                0x18, 0x02, 'o',  'p',       //     operationName
+                0x25, 0x02,                  //     field 7 flags = 1 (delta 2)
+                0x16, 0xd0, 0x0f,            //     startTime = 1000
+                0x16, 0x64,                  //     duration = 50
+                0x19, 0x1c,                  //     tags: list of 1 struct
+                0x18, 0x01, 'k',             //       key
+                0x15, 0x06,                  //       vType = LONG (3)
+                0x46, 0x03,                  //       field 6 vLong = -2 (delta 4)
+                0x00,                        //     end Tag
+                0x00,                        //   end Span
+                0x00,                        // end Batch
+                0x00});                      // end args
 }
 
 std::string HandBuiltBinaryCall() {
@@ -72,11 +78,11 @@ std::string HandBuiltBinaryCall() {
          Bytes({0x0c}) + Be16(1) +                                            // Batch.process
          Bytes({0x0b}) + Be16(1) + Be32(3) + "svc" + Bytes({0x00}) +          // serviceName
          Bytes({0x0f}) + Be16(2) + Bytes({0x0c}) + Be32(1) +                  // Batch.spans
-         Bytes({0x0a}) + Be16(1) + Be64(5) + Bytes({0x0a}) + Be16(2) + Be64(0) +
-         Bytes({0x0a}) + Be16(3) + Be64(7) + Bytes({0x0a}) + Be16(4) + Be64(3) +
-         Bytes({0x0b}) + Be16(5) + Be32(2) + "op" + Bytes({0x08}) + Be16(7) + Be32(1) +
-         Bytes({0x0a}) + Be16(8) + Be64(1000) + Bytes({0x0a}) + Be16(9) + Be64(50) +
-         Bytes({0x0f}) + Be16(10) + Bytes({0x0c}) + Be32(1) +                 // Span.tags
+         Bytes({0x0a}) + Be16(1) + Be64(5) + Bytes({0x0a}) + Be16(2) + Be64(0) + Bytes({0x0a}) +
+         Be16(3) + Be64(7) + Bytes({0x0a}) + Be16(4) + Be64(3) + Bytes({0x0b}) + Be16(5) + Be32(2) +
+         "op" + Bytes({0x08}) + Be16(7) + Be32(1) + Bytes({0x0a}) + Be16(8) + Be64(1000) +
+         Bytes({0x0a}) + Be16(9) + Be64(50) + Bytes({0x0f}) + Be16(10) + Bytes({0x0c}) +
+         Be32(1) +  // Span.tags
          Bytes({0x0b}) + Be16(1) + Be32(1) + "k" + Bytes({0x08}) + Be16(2) + Be32(3) +
          Bytes({0x0a}) + Be16(6) + Be64(static_cast<uint64_t>(-2)) + Bytes({0x00}) +
          Bytes({0x00}) +  // end Span
@@ -168,8 +174,10 @@ Fixture RichBatch() {
   root.flags = 1;
   root.start_time_us = 1'700'000'000'000'000ull;
   root.duration_us = 1500;
-  root.tags = {jaeger::Tag::String("http.method", "GET"), jaeger::Tag::Int("http.status_code", 200),
-               jaeger::Tag::Float("ratio", 0.25), jaeger::Tag::Bool("cache.hit", true),
+  root.tags = {jaeger::Tag::String("http.method", "GET"),
+               jaeger::Tag::Int("http.status_code", 200),
+               jaeger::Tag::Float("ratio", 0.25),
+               jaeger::Tag::Bool("cache.hit", true),
                jaeger::Tag::Binary("blob", std::string_view("\x00\xff\x10", 3)),
                jaeger::Tag::String("span.kind", "server")};
   jaeger::Log log;
@@ -236,12 +244,14 @@ void ExpectRichBatch(const SpanSet& set) {
 class BothProtocols : public ::testing::TestWithParam<Protocol> {};
 INSTANTIATE_TEST_SUITE_P(JaegerThrift, BothProtocols,
                          ::testing::Values(Protocol::kBinary, Protocol::kCompact),
-                         [](const auto& info) { return std::string(thrift::ProtocolName(info.param)); });
+                         [](const auto& info) {
+                           return std::string(thrift::ProtocolName(info.param));
+                         });
 
 TEST_P(BothProtocols, BatchRoundTrip) {
   Fixture f = RichBatch();
-  auto set = DecodeJaegerThriftBatch(EncodeJaegerThriftBatch(f.process, f.spans, GetParam()),
-                                     GetParam());
+  auto set =
+      DecodeJaegerThriftBatch(EncodeJaegerThriftBatch(f.process, f.spans, GetParam()), GetParam());
   ASSERT_TRUE(set.ok()) << set.status();
   ExpectRichBatch(*set);
 }
@@ -261,8 +271,8 @@ TEST_P(BothProtocols, AgentRoundTripOnewayAndCall) {
 TEST_P(BothProtocols, ModelSpansEncodeOneBatchPerProcess) {
   // Two processes → two batches; decoding them gives back each service's spans (§1.9 both ways).
   Fixture f = RichBatch();
-  auto first = DecodeJaegerThriftBatch(EncodeJaegerThriftBatch(f.process, f.spans, GetParam()),
-                                       GetParam());
+  auto first =
+      DecodeJaegerThriftBatch(EncodeJaegerThriftBatch(f.process, f.spans, GetParam()), GetParam());
   ASSERT_TRUE(first.ok());
   jaeger::Process other{"backend", {}};
   auto second = DecodeJaegerThriftBatch(
@@ -754,9 +764,9 @@ TEST(JaegerThriftMalformedTest, MemoryIsLinearInInputSize) {
     tags += Bytes({0x18, 0x00, 0x15, 0x06, 0x00});
     ++count;
   }
-  std::string body = Bytes({0x1c, 0x18, 0x01, 's', 0x00, 0x19, 0x1c, 0x16, 0x02, 0x16, 0x00, 0x16,
-                            0x02, 0x16, 0x00, 0x18, 0x00, 0x25, 0x00, 0x16, 0x00, 0x16, 0x00,
-                            0x19, 0xfc});
+  std::string body =
+      Bytes({0x1c, 0x18, 0x01, 's',  0x00, 0x19, 0x1c, 0x16, 0x02, 0x16, 0x00, 0x16, 0x02,
+             0x16, 0x00, 0x18, 0x00, 0x25, 0x00, 0x16, 0x00, 0x16, 0x00, 0x19, 0xfc});
   thrift::Writer::AppendVarint(count, body);
   body += tags + Bytes({0x00, 0x00});
   auto set = DecodeJaegerThriftBatch(body, Protocol::kCompact);
@@ -825,8 +835,7 @@ std::string ReadFixture(const std::string& name) {
   const char* env = std::getenv("SKUA_SOURCE_DIR");
   std::string root =
       env ? env : (std::filesystem::path(__FILE__).parent_path() / "../../..").string();
-  std::ifstream in(root + "/tests/fixtures/corpus/" + name,
-                   std::ios::binary);
+  std::ifstream in(root + "/tests/fixtures/corpus/" + name, std::ios::binary);
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
@@ -838,11 +847,14 @@ TEST(JaegerThriftCapturedTest, RealClientPayloadsDecode) {
     std::string service;
     size_t spans;
   };
-  for (const Case& c : std::vector<Case>{
-           {"jaeger_thrift_binary/node_jaeger_client_udp_emitbatch", true, Protocol::kBinary, "corpus-node", 3},
-           {"jaeger_thrift_binary/node_jaeger_client_http_batch", false, Protocol::kBinary, "corpus-node", 3},
-           {"jaeger_thrift_binary/ruby_jaeger_client_http_batch", false, Protocol::kBinary, "corpus-ruby", 2},
-           {"jaeger_thrift_compact/ruby_jaeger_client_udp_emitbatch", true, Protocol::kCompact, "corpus-ruby", 2}}) {
+  for (const Case& c : std::vector<Case>{{"jaeger_thrift_binary/node_jaeger_client_udp_emitbatch",
+                                          true, Protocol::kBinary, "corpus-node", 3},
+                                         {"jaeger_thrift_binary/node_jaeger_client_http_batch",
+                                          false, Protocol::kBinary, "corpus-node", 3},
+                                         {"jaeger_thrift_binary/ruby_jaeger_client_http_batch",
+                                          false, Protocol::kBinary, "corpus-ruby", 2},
+                                         {"jaeger_thrift_compact/ruby_jaeger_client_udp_emitbatch",
+                                          true, Protocol::kCompact, "corpus-ruby", 2}}) {
     SCOPED_TRACE(c.file);
     std::string bytes = ReadFixture(c.file);
     ASSERT_FALSE(bytes.empty()) << "missing fixture";
@@ -862,7 +874,7 @@ TEST(JaegerThriftCapturedTest, RealClientPayloadsDecode) {
     for (const Span& s : set->spans()) {
       EXPECT_EQ(s.service_name(), c.service);
       EXPECT_FALSE(s.trace_id.IsZero());
-      EXPECT_GE(s.end_time_unix_nano, s.start_time_unix_nano);  // Node: ms precision
+      EXPECT_GE(s.end_time_unix_nano, s.start_time_unix_nano);              // Node: ms precision
       EXPECT_GT(s.start_time_unix_nano, 1'500'000'000ull * 1'000'000'000);  // µs → ns
       if (!s.parent_span_id.IsZero()) ++children;
     }

@@ -65,7 +65,8 @@ Counter& Rejected(Metrics& metrics, std::string_view transport, std::string_view
 // datagrams cannot flood the log.
 class LogLimiter {
  public:
-  explicit LogLimiter(std::chrono::seconds interval) : interval_ns_(interval.count() * 1'000'000'000) {}
+  explicit LogLimiter(std::chrono::seconds interval)
+      : interval_ns_(interval.count() * 1'000'000'000) {}
 
   // True if a line may be written now; then `suppressed` is the number of lines skipped since the
   // previous one.
@@ -105,7 +106,8 @@ std::string_view ConsumeToken(std::string_view& v) {
 }
 
 void TrimLeft(std::string_view& v) {
-  while (!v.empty() && absl::ascii_isspace(static_cast<unsigned char>(v.front()))) v.remove_prefix(1);
+  while (!v.empty() && absl::ascii_isspace(static_cast<unsigned char>(v.front())))
+    v.remove_prefix(1);
 }
 
 // A parameter value: a token or a quoted string. False if neither is there.
@@ -132,9 +134,11 @@ absl::StatusOr<std::string> ParseMediaType(std::string_view header) {
   std::string_view rest = media;
   if (ConsumeToken(rest).empty()) return absl::InvalidArgumentError("mime: no media type");
   if (!rest.empty()) {
-    if (rest.front() != '/') return absl::InvalidArgumentError("mime: expected slash after first token");
+    if (rest.front() != '/')
+      return absl::InvalidArgumentError("mime: expected slash after first token");
     rest.remove_prefix(1);
-    if (ConsumeToken(rest).empty()) return absl::InvalidArgumentError("mime: expected token after slash");
+    if (ConsumeToken(rest).empty())
+      return absl::InvalidArgumentError("mime: expected token after slash");
     if (!rest.empty()) {
       return absl::InvalidArgumentError("mime: unexpected content after media subtype");
     }
@@ -177,12 +181,23 @@ std::string HtmlEscape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '\'': out += "&#39;"; break;
-      case '"': out += "&#34;"; break;
-      default: out.push_back(c);
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      default:
+        out.push_back(c);
     }
   }
   return out;
@@ -246,7 +261,9 @@ net::HttpHandler NewJaegerThriftHttpHandler(pipeline::SpanConsumer& consumer, Me
     if (!stored.ok()) {
       // Jaeger answers 500 for every processing failure; refusals that are worth retrying are
       // told apart here so that clients with retry logic back off and try again.
-      int status = absl::IsResourceExhausted(stored) ? 429 : absl::IsUnavailable(stored) ? 503 : 500;
+      int status = absl::IsResourceExhausted(stored) ? 429
+                   : absl::IsUnavailable(stored)     ? 503
+                                                     : 500;
       HttpError(res, status, absl::StrCat("Cannot submit Jaeger batch: ", stored.message()));
       if (status != 500) res.headers.emplace_back("Retry-After", "1");
       return;
@@ -316,9 +333,9 @@ class AgentHandler {
     if (log_limiter_.Allow(suppressed)) {
       SKUA_LOG(WARNING) << "jaeger agent " << model::thrift::ProtocolName(port_protocol_)
                         << " port: dropped a malformed datagram: " << status.message()
-                        << (suppressed > 0 ? absl::StrCat(" (", suppressed,
-                                                          " more since the last report)")
-                                           : std::string());
+                        << (suppressed > 0
+                                ? absl::StrCat(" (", suppressed, " more since the last report)")
+                                : std::string());
     }
   }
 
@@ -384,9 +401,8 @@ absl::Status JaegerThriftReceiver::Start() {
                         impl_->compact);
   }
   if (s.ok() && !o.binary_host_port.empty()) {
-    s = impl_->StartUdp(o.binary_host_port, o.binary_max_packet_bytes,
-                        o.binary_socket_buffer_bytes, "binary", impl_->binary_handler,
-                        impl_->binary);
+    s = impl_->StartUdp(o.binary_host_port, o.binary_max_packet_bytes, o.binary_socket_buffer_bytes,
+                        "binary", impl_->binary_handler, impl_->binary);
   }
   if (s.ok() && !o.http_host_port.empty()) {
     net::HttpServerOptions http;

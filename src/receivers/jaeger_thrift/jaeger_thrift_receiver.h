@@ -1,7 +1,8 @@
 // The Jaeger Thrift receivers: the agent's UDP ports (6831 compact, 6832 binary; `Agent.emitBatch`
 // one message per datagram, jaeger-compat §1.6) and the collector's Thrift-over-HTTP endpoint
 // (POST /api/traces on 14268, §1.5). Decoded batches go to a SpanConsumer. HTTP clients get 202
-// once the batch is stored, or a retryable 429/503; UDP has no answer, so refused spans are counted.
+// once the batch is stored, or a retryable 429/503; UDP has no answer, so refused spans are
+// counted.
 #pragma once
 
 #include <cstddef>

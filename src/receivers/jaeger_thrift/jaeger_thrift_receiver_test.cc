@@ -54,13 +54,12 @@ class RecordingConsumer : public pipeline::SpanConsumer {
   size_t WaitForSpans(size_t n) {
     std::pair<RecordingConsumer*, size_t> arg(this, n);
     absl::MutexLock lock(&mu_);
-    mu_.AwaitWithTimeout(absl::Condition(
-                             +[](std::pair<RecordingConsumer*, size_t>* a)
-                                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(a->first->mu_) {
-                                    return a->first->names_.size() >= a->second;
-                                  },
-                             &arg),
-                         absl::Seconds(10));
+    mu_.AwaitWithTimeout(
+        absl::Condition(
+            +[](std::pair<RecordingConsumer*, size_t>* a) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                 a->first->mu_) { return a->first->names_.size() >= a->second; },
+            &arg),
+        absl::Seconds(10));
     return names_.size();
   }
   std::vector<std::string> names() {
@@ -130,8 +129,8 @@ struct HttpFixture : ::testing::Test {
 };
 
 TEST_F(HttpFixture, AcceptsBinaryThriftBatch) {
-  net::HttpResponse res =
-      Post("application/x-thrift", Batch(Protocol::kBinary, "http-svc", {MakeSpan(1, "a"), MakeSpan(2, "b")}));
+  net::HttpResponse res = Post("application/x-thrift", Batch(Protocol::kBinary, "http-svc",
+                                                             {MakeSpan(1, "a"), MakeSpan(2, "b")}));
   EXPECT_EQ(res.status, 202);
   EXPECT_EQ(res.body, "");
   EXPECT_EQ(consumer.names(), (std::vector<std::string>{"a", "b"}));
@@ -167,9 +166,9 @@ TEST_F(HttpFixture, ContentTypeErrorsAreWordedAsJaeger) {
   res = Post("text/plain&x", body);
   EXPECT_EQ(res.body, "Unsupported content type: text/plain&amp;x\n");
   EXPECT_TRUE(consumer.names().empty());
-  EXPECT_EQ(metrics.CounterValue("skua_receiver_requests_rejected_total",
-                                 {{"receiver", "jaeger_thrift"}, {"transport", "http"},
-                                  {"reason", "malformed"}}),
+  EXPECT_EQ(metrics.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "jaeger_thrift"}, {"transport", "http"}, {"reason", "malformed"}}),
             6u);
 }
 
@@ -229,8 +228,8 @@ class UdpSender {
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(sendto(fd_, datagram.data(), datagram.size(), 0,
-                     reinterpret_cast<sockaddr*>(&addr), sizeof(addr)),
+    ASSERT_EQ(sendto(fd_, datagram.data(), datagram.size(), 0, reinterpret_cast<sockaddr*>(&addr),
+                     sizeof(addr)),
               static_cast<ssize_t>(datagram.size()));
   }
 
@@ -272,7 +271,8 @@ TEST_F(LiveFixture, CompactAndBinaryOnTheirPortsAndSwapped) {
   ASSERT_NE(receiver->binary_port(), 0);
   // Compact ONEWAY on 6831, binary CALL on 6832, and binary on the compact port (Node
   // jaeger-client, clients.md §3), compact CALL (jaeger-client-go).
-  sender.Send(receiver->compact_port(), Datagram(Protocol::kCompact, "c", {MakeSpan(1, "compact")}));
+  sender.Send(receiver->compact_port(),
+              Datagram(Protocol::kCompact, "c", {MakeSpan(1, "compact")}));
   ASSERT_EQ(consumer.WaitForSpans(1), 1u);
   sender.Send(receiver->binary_port(),
               Datagram(Protocol::kBinary, "b", {MakeSpan(2, "binary")}, MessageType::kCall));
@@ -282,7 +282,8 @@ TEST_F(LiveFixture, CompactAndBinaryOnTheirPortsAndSwapped) {
   sender.Send(receiver->compact_port(),
               Datagram(Protocol::kCompact, "g", {MakeSpan(4, "go-call")}, MessageType::kCall));
   ASSERT_EQ(consumer.WaitForSpans(4), 4u);
-  EXPECT_EQ(consumer.names(), (std::vector<std::string>{"compact", "binary", "swapped", "go-call"}));
+  EXPECT_EQ(consumer.names(),
+            (std::vector<std::string>{"compact", "binary", "swapped", "go-call"}));
   for (pipeline::Transport t : consumer.transports()) EXPECT_EQ(t, pipeline::Transport::kUdp);
   EXPECT_EQ(metrics.CounterValue("skua_receiver_udp_packets_total",
                                  {{"receiver", "jaeger_thrift"}, {"listener", "compact"}}),
@@ -291,8 +292,8 @@ TEST_F(LiveFixture, CompactAndBinaryOnTheirPortsAndSwapped) {
 
 TEST_F(LiveFixture, MalformedDatagramsAreCountedAndTheListenerKeepsGoing) {
   StartReceiver();
-  const MetricLabels malformed{{"receiver", "jaeger_thrift"}, {"transport", "udp"},
-                               {"reason", "malformed"}};
+  const MetricLabels malformed{
+      {"receiver", "jaeger_thrift"}, {"transport", "udp"}, {"reason", "malformed"}};
   std::string good = Datagram(Protocol::kCompact, "s", {MakeSpan(1, "after-garbage")});
   sender.Send(receiver->compact_port(), "not thrift at all");
   sender.Send(receiver->compact_port(), std::string_view(good).substr(0, good.size() / 2));
@@ -326,8 +327,8 @@ TEST_F(LiveFixture, MaximumSizeAndOversizeDatagrams) {
   std::string padded = small;
   padded.resize(2'001, '\0');
   sender.Send(receiver->binary_port(), padded);
-  const MetricLabels too_large{{"receiver", "jaeger_thrift"}, {"listener", "binary"},
-                               {"reason", "too_large"}};
+  const MetricLabels too_large{
+      {"receiver", "jaeger_thrift"}, {"listener", "binary"}, {"reason", "too_large"}};
   EXPECT_EQ(WaitForCounter(metrics, "skua_receiver_udp_packets_dropped_total", too_large, 1), 1u);
   sender.Send(receiver->binary_port(), small);
   ASSERT_EQ(consumer.WaitForSpans(2), 2u);
@@ -337,10 +338,11 @@ TEST_F(LiveFixture, MaximumSizeAndOversizeDatagrams) {
 TEST_F(LiveFixture, RefusedSpansAreCountedAsDropped) {
   StartReceiver();
   consumer.Answer(absl::ResourceExhaustedError("queue full"));
-  sender.Send(receiver->compact_port(),
-              Datagram(Protocol::kCompact, "s", {MakeSpan(1, "a"), MakeSpan(2, "b"), MakeSpan(3, "c")}));
-  const MetricLabels dropped{{"receiver", "jaeger_thrift"}, {"transport", "udp"},
-                             {"reason", "queue_full"}};
+  sender.Send(
+      receiver->compact_port(),
+      Datagram(Protocol::kCompact, "s", {MakeSpan(1, "a"), MakeSpan(2, "b"), MakeSpan(3, "c")}));
+  const MetricLabels dropped{
+      {"receiver", "jaeger_thrift"}, {"transport", "udp"}, {"reason", "queue_full"}};
   EXPECT_EQ(WaitForCounter(metrics, "skua_receiver_spans_dropped_total", dropped, 3), 3u);
 }
 

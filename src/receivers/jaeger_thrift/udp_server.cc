@@ -40,8 +40,7 @@ UdpServer::UdpServer(UdpServerOptions options, UdpHandler handler, Metrics& metr
       dropped_queue_full_(metrics.GetCounter("skua_receiver_udp_packets_dropped_total",
                                              kDroppedHelp,
                                              Labels(receiver, options_.name, "queue_full"))),
-      dropped_too_large_(metrics.GetCounter("skua_receiver_udp_packets_dropped_total",
-                                            kDroppedHelp,
+      dropped_too_large_(metrics.GetCounter("skua_receiver_udp_packets_dropped_total", kDroppedHelp,
                                             Labels(receiver, options_.name, "too_large"))) {}
 
 UdpServer::~UdpServer() { Stop(); }
@@ -74,8 +73,8 @@ absl::Status UdpServer::Start() {
     if (options_.socket_buffer_bytes > 0) {
       int size = options_.socket_buffer_bytes;
       if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) != 0) {
-        SKUA_LOG(WARNING) << "udp " << options_.name << ": cannot set SO_RCVBUF to " << size
-                          << ": " << std::strerror(errno);
+        SKUA_LOG(WARNING) << "udp " << options_.name << ": cannot set SO_RCVBUF to " << size << ": "
+                          << std::strerror(errno);
       }
     }
     if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
@@ -88,15 +87,14 @@ absl::Status UdpServer::Start() {
   }
   freeaddrinfo(results);
   if (fd_ < 0) {
-    return absl::UnavailableError(
-        absl::StrCat("udp ", options_.name, ": cannot bind ", options_.host_port, ": ", last_error));
+    return absl::UnavailableError(absl::StrCat("udp ", options_.name, ": cannot bind ",
+                                               options_.host_port, ": ", last_error));
   }
   sockaddr_storage bound{};
   socklen_t len = sizeof(bound);
   getsockname(fd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = bound.ss_family == AF_INET6
-              ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
-              : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  port_ = bound.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port)
+                                      : ntohs(reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     close(fd_);
@@ -155,9 +153,8 @@ void UdpServer::WorkerLoop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](UdpServer* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) {
-            return s->count_ > 0 || s->stopping_;
-          },
+          +[](UdpServer* s)
+               ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) { return s->count_ > 0 || s->stopping_; },
           this));
       if (count_ == 0) return;  // stopping and drained
       // Swap rather than copy: the slot keeps this worker's old buffer (and its capacity).

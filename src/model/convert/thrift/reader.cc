@@ -23,19 +23,32 @@ std::string_view ProtocolName(Protocol protocol) {
 
 std::string_view TypeName(Type type) {
   switch (type) {
-    case Type::kStop: return "stop";
-    case Type::kBool: return "bool";
-    case Type::kByte: return "byte";
-    case Type::kDouble: return "double";
-    case Type::kI16: return "i16";
-    case Type::kI32: return "i32";
-    case Type::kI64: return "i64";
-    case Type::kString: return "string";
-    case Type::kStruct: return "struct";
-    case Type::kMap: return "map";
-    case Type::kSet: return "set";
-    case Type::kList: return "list";
-    case Type::kUuid: return "uuid";
+    case Type::kStop:
+      return "stop";
+    case Type::kBool:
+      return "bool";
+    case Type::kByte:
+      return "byte";
+    case Type::kDouble:
+      return "double";
+    case Type::kI16:
+      return "i16";
+    case Type::kI32:
+      return "i32";
+    case Type::kI64:
+      return "i64";
+    case Type::kString:
+      return "string";
+    case Type::kStruct:
+      return "struct";
+    case Type::kMap:
+      return "map";
+    case Type::kSet:
+      return "set";
+    case Type::kList:
+      return "list";
+    case Type::kUuid:
+      return "uuid";
   }
   return "unknown";
 }
@@ -43,19 +56,30 @@ std::string_view TypeName(Type type) {
 size_t MinEncodedSize(Type type, Protocol protocol) {
   const bool binary = protocol == Protocol::kBinary;
   switch (type) {
-    case Type::kStop: return 0;
+    case Type::kStop:
+      return 0;
     case Type::kBool:
-    case Type::kByte: return 1;
-    case Type::kDouble: return 8;
-    case Type::kI16: return binary ? 2 : 1;
-    case Type::kI32: return binary ? 4 : 1;
-    case Type::kI64: return binary ? 8 : 1;
-    case Type::kString: return binary ? 4 : 1;
-    case Type::kStruct: return 1;  // the stop byte
-    case Type::kMap: return binary ? 6 : 1;
+    case Type::kByte:
+      return 1;
+    case Type::kDouble:
+      return 8;
+    case Type::kI16:
+      return binary ? 2 : 1;
+    case Type::kI32:
+      return binary ? 4 : 1;
+    case Type::kI64:
+      return binary ? 8 : 1;
+    case Type::kString:
+      return binary ? 4 : 1;
+    case Type::kStruct:
+      return 1;  // the stop byte
+    case Type::kMap:
+      return binary ? 6 : 1;
     case Type::kSet:
-    case Type::kList: return binary ? 5 : 1;
-    case Type::kUuid: return 16;
+    case Type::kList:
+      return binary ? 5 : 1;
+    case Type::kUuid:
+      return 16;
   }
   return 1;
 }
@@ -93,7 +117,9 @@ uint64_t LoadLittle64(const uint8_t* p) {
   return v;
 }
 
-int64_t ZigzagDecode(uint64_t n) { return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1); }
+int64_t ZigzagDecode(uint64_t n) {
+  return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1);
+}
 
 bool ValidMessageType(uint32_t t) { return t >= 1 && t <= 4; }
 
@@ -107,8 +133,8 @@ Reader::Reader(std::string_view input, Protocol protocol, const ReaderOptions& o
       max_depth_(options.max_depth) {}
 
 absl::Status Reader::Error(std::string_view what) const {
-  return absl::InvalidArgumentError(
-      absl::StrCat("thrift ", ToAbsl(ProtocolName(protocol_)), ": ", ToAbsl(what), " at byte ", position()));
+  return absl::InvalidArgumentError(absl::StrCat("thrift ", ToAbsl(ProtocolName(protocol_)), ": ",
+                                                 ToAbsl(what), " at byte ", position()));
 }
 
 absl::Status Reader::Truncated(std::string_view what) const {
@@ -155,19 +181,44 @@ absl::Status Reader::CompactType(uint8_t nibble, Type& out, bool allow_stop) con
       out = Type::kStop;
       return absl::OkStatus();
     case kCompactBoolTrue:
-    case kCompactBoolFalse: out = Type::kBool; return absl::OkStatus();
-    case kCompactByte: out = Type::kByte; return absl::OkStatus();
-    case kCompactI16: out = Type::kI16; return absl::OkStatus();
-    case kCompactI32: out = Type::kI32; return absl::OkStatus();
-    case kCompactI64: out = Type::kI64; return absl::OkStatus();
-    case kCompactDouble: out = Type::kDouble; return absl::OkStatus();
-    case kCompactBinary: out = Type::kString; return absl::OkStatus();
-    case kCompactList: out = Type::kList; return absl::OkStatus();
-    case kCompactSet: out = Type::kSet; return absl::OkStatus();
-    case kCompactMap: out = Type::kMap; return absl::OkStatus();
-    case kCompactStruct: out = Type::kStruct; return absl::OkStatus();
-    case kCompactUuid: out = Type::kUuid; return absl::OkStatus();
-    default: break;
+    case kCompactBoolFalse:
+      out = Type::kBool;
+      return absl::OkStatus();
+    case kCompactByte:
+      out = Type::kByte;
+      return absl::OkStatus();
+    case kCompactI16:
+      out = Type::kI16;
+      return absl::OkStatus();
+    case kCompactI32:
+      out = Type::kI32;
+      return absl::OkStatus();
+    case kCompactI64:
+      out = Type::kI64;
+      return absl::OkStatus();
+    case kCompactDouble:
+      out = Type::kDouble;
+      return absl::OkStatus();
+    case kCompactBinary:
+      out = Type::kString;
+      return absl::OkStatus();
+    case kCompactList:
+      out = Type::kList;
+      return absl::OkStatus();
+    case kCompactSet:
+      out = Type::kSet;
+      return absl::OkStatus();
+    case kCompactMap:
+      out = Type::kMap;
+      return absl::OkStatus();
+    case kCompactStruct:
+      out = Type::kStruct;
+      return absl::OkStatus();
+    case kCompactUuid:
+      out = Type::kUuid;
+      return absl::OkStatus();
+    default:
+      break;
   }
   return Error(absl::StrCat("invalid type id ", nibble));
 }
@@ -178,11 +229,22 @@ absl::Status Reader::BinaryType(uint8_t id, Type& out, bool allow_stop) const {
       if (!allow_stop) break;
       out = Type::kStop;
       return absl::OkStatus();
-    case 2: case 3: case 4: case 6: case 8: case 10: case 11: case 12: case 13: case 14: case 15:
+    case 2:
+    case 3:
+    case 4:
+    case 6:
+    case 8:
+    case 10:
+    case 11:
+    case 12:
+    case 13:
+    case 14:
+    case 15:
     case 16:
       out = static_cast<Type>(id);
       return absl::OkStatus();
-    default: break;
+    default:
+      break;
   }
   return Error(absl::StrCat("invalid type id ", id));
 }
@@ -371,8 +433,8 @@ absl::Status Reader::ReadString(std::string_view& out) {
     if (absl::Status s = ReadVarint(size, "string length"); !s.ok()) return s;
   }
   if (size > remaining()) {
-    return Error(absl::StrCat("string of ", size, " bytes exceeds the ", remaining(),
-                              " bytes left"));
+    return Error(
+        absl::StrCat("string of ", size, " bytes exceeds the ", remaining(), " bytes left"));
   }
   out = std::string_view(reinterpret_cast<const char*>(p_), size);
   p_ += size;
@@ -433,8 +495,8 @@ absl::Status Reader::ReadMapBegin(MapHeader& out) {
     if (absl::Status s = CompactType(kv >> 4, out.key_type, false); !s.ok()) return s;
     if (absl::Status s = CompactType(kv & 0x0f, out.value_type, false); !s.ok()) return s;
   }
-  size_t min_pair = MinEncodedSize(out.key_type, protocol_) +
-                    MinEncodedSize(out.value_type, protocol_);
+  size_t min_pair =
+      MinEncodedSize(out.key_type, protocol_) + MinEncodedSize(out.value_type, protocol_);
   if (absl::Status s = CheckCount(size, min_pair, "map"); !s.ok()) return s;
   out.size = static_cast<uint32_t>(size);
   return Enter();

@@ -3,14 +3,14 @@
 // malformed must give InvalidArgument (jaeger-compat §1.5/§1.6 inputs come from the network).
 #include "model/convert/thrift/reader.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "model/convert/thrift/writer.h"
 
@@ -82,8 +82,8 @@ TEST(ThriftWireTest, CompactScalarsMatchSpec) {
   w.WriteFieldBegin(Type::kDouble, 22);
   w.WriteDouble(1.0);
   w.WriteStructEnd();
-  EXPECT_EQ(out, Bytes({0x15, 0x01, 0x16, 0xac, 0x02, 0x08, 40, 0x02, 'h', 'i', 0x11, 0x17, 0, 0,
-                        0, 0, 0, 0, 0xf0, 0x3f, 0x00}));
+  EXPECT_EQ(out, Bytes({0x15, 0x01, 0x16, 0xac, 0x02, 0x08, 40, 0x02, 'h',  'i', 0x11,
+                        0x17, 0,    0,    0,    0,    0,    0,  0xf0, 0x3f, 0x00}));
 }
 
 TEST(ThriftWireTest, BinaryScalarsMatchSpec) {
@@ -97,7 +97,8 @@ TEST(ThriftWireTest, BinaryScalarsMatchSpec) {
   w.WriteFieldBegin(Type::kDouble, 5);
   w.WriteDouble(1.0);
   w.WriteStructEnd();
-  EXPECT_EQ(out, Bytes({6, 0, 3, 0xff, 0xfe, 2, 0, 4, 1, 4, 0, 5, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(out,
+            Bytes({6, 0, 3, 0xff, 0xfe, 2, 0, 4, 1, 4, 0, 5, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0}));
 }
 
 TEST(ThriftWireTest, CompactListHeaders) {

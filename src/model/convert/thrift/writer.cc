@@ -15,19 +15,32 @@ void Writer::AppendVarint(uint64_t v, std::string& out) {
 
 uint8_t Writer::CompactTypeNibble(Type type) {
   switch (type) {
-    case Type::kStop: return 0;
-    case Type::kBool: return 1;
-    case Type::kByte: return 3;
-    case Type::kI16: return 4;
-    case Type::kI32: return 5;
-    case Type::kI64: return 6;
-    case Type::kDouble: return 7;
-    case Type::kString: return 8;
-    case Type::kList: return 9;
-    case Type::kSet: return 10;
-    case Type::kMap: return 11;
-    case Type::kStruct: return 12;
-    case Type::kUuid: return 13;
+    case Type::kStop:
+      return 0;
+    case Type::kBool:
+      return 1;
+    case Type::kByte:
+      return 3;
+    case Type::kI16:
+      return 4;
+    case Type::kI32:
+      return 5;
+    case Type::kI64:
+      return 6;
+    case Type::kDouble:
+      return 7;
+    case Type::kString:
+      return 8;
+    case Type::kList:
+      return 9;
+    case Type::kSet:
+      return 10;
+    case Type::kMap:
+      return 11;
+    case Type::kStruct:
+      return 12;
+    case Type::kUuid:
+      return 13;
   }
   return 0;
 }
