@@ -76,6 +76,9 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   f.Define("admin.http.host-port", Port(kCollectorAdminPort),
            "Admin address: health (/), Prometheus metrics (/metrics), /version.");
   f.Define("log-level", "info", "Minimal log level: debug, info, warn, error.");
+  // Environment names of older Jaeger releases, still found in deployment files.
+  f.AddEnvAlias("collector.grpc-server.host-port", "COLLECTOR_GRPC_HOST_PORT");
+  f.AddEnvAlias("collector.http-server.host-port", "COLLECTOR_HTTP_HOST_PORT");
 }
 
 namespace {
