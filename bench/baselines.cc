@@ -81,7 +81,8 @@ uint64_t LibprotobufParsePass(const W1Corpus& corpus) {
   uint64_t spans = 0, sum = 0;
   for (const std::string& bytes : corpus.otlp_proto) {
     google::protobuf::Arena arena;
-    auto* req = google::protobuf::Arena::CreateMessage<pb_collector::ExportTraceServiceRequest>(&arena);
+    auto* req =
+        google::protobuf::Arena::CreateMessage<pb_collector::ExportTraceServiceRequest>(&arena);
     if (!req->ParseFromString(bytes)) {
       std::fprintf(stderr, "skua_baselines: libprotobuf failed to parse a W1 request\n");
       std::exit(1);
@@ -138,34 +139,62 @@ uint64_t ProtobufJsonParsePass(const W1Corpus& corpus, size_t requests) {
 // and submessages recursed into by schema. This is the ceiling for a hand-written decoder.
 
 enum class Msg : uint8_t {
-  kNone, kRequest, kResourceSpans, kResource, kScopeSpans, kScope, kSpan, kEvent, kLink, kStatus,
-  kKeyValue, kAnyValue, kArray, kKvList
+  kNone,
+  kRequest,
+  kResourceSpans,
+  kResource,
+  kScopeSpans,
+  kScope,
+  kSpan,
+  kEvent,
+  kLink,
+  kStatus,
+  kKeyValue,
+  kAnyValue,
+  kArray,
+  kKvList
 };
 
 // The submessage type of field `field` of message `m`, or kNone for scalars and strings.
 Msg Child(Msg m, uint32_t field) {
   switch (m) {
-    case Msg::kRequest: return field == 1 ? Msg::kResourceSpans : Msg::kNone;
+    case Msg::kRequest:
+      return field == 1 ? Msg::kResourceSpans : Msg::kNone;
     case Msg::kResourceSpans:
       return field == 1 ? Msg::kResource : field == 2 ? Msg::kScopeSpans : Msg::kNone;
-    case Msg::kResource: return field == 1 ? Msg::kKeyValue : Msg::kNone;
-    case Msg::kScopeSpans: return field == 1 ? Msg::kScope : field == 2 ? Msg::kSpan : Msg::kNone;
-    case Msg::kScope: return field == 3 ? Msg::kKeyValue : Msg::kNone;
+    case Msg::kResource:
+      return field == 1 ? Msg::kKeyValue : Msg::kNone;
+    case Msg::kScopeSpans:
+      return field == 1 ? Msg::kScope : field == 2 ? Msg::kSpan : Msg::kNone;
+    case Msg::kScope:
+      return field == 3 ? Msg::kKeyValue : Msg::kNone;
     case Msg::kSpan:
       switch (field) {
-        case 9: return Msg::kKeyValue;
-        case 11: return Msg::kEvent;
-        case 13: return Msg::kLink;
-        case 15: return Msg::kStatus;
-        default: return Msg::kNone;
+        case 9:
+          return Msg::kKeyValue;
+        case 11:
+          return Msg::kEvent;
+        case 13:
+          return Msg::kLink;
+        case 15:
+          return Msg::kStatus;
+        default:
+          return Msg::kNone;
       }
-    case Msg::kEvent: return field == 3 ? Msg::kKeyValue : Msg::kNone;
-    case Msg::kLink: return field == 4 ? Msg::kKeyValue : Msg::kNone;
-    case Msg::kKeyValue: return field == 2 ? Msg::kAnyValue : Msg::kNone;
-    case Msg::kAnyValue: return field == 5 ? Msg::kArray : field == 6 ? Msg::kKvList : Msg::kNone;
-    case Msg::kArray: return field == 1 ? Msg::kAnyValue : Msg::kNone;
-    case Msg::kKvList: return field == 1 ? Msg::kKeyValue : Msg::kNone;
-    default: return Msg::kNone;
+    case Msg::kEvent:
+      return field == 3 ? Msg::kKeyValue : Msg::kNone;
+    case Msg::kLink:
+      return field == 4 ? Msg::kKeyValue : Msg::kNone;
+    case Msg::kKeyValue:
+      return field == 2 ? Msg::kAnyValue : Msg::kNone;
+    case Msg::kAnyValue:
+      return field == 5 ? Msg::kArray : field == 6 ? Msg::kKvList : Msg::kNone;
+    case Msg::kArray:
+      return field == 1 ? Msg::kAnyValue : Msg::kNone;
+    case Msg::kKvList:
+      return field == 1 ? Msg::kKeyValue : Msg::kNone;
+    default:
+      return Msg::kNone;
   }
 }
 
@@ -372,7 +401,8 @@ std::vector<double> FdatasyncMicros(const Flags& flags) {
       std::exit(1);
     }
     micros.push_back(
-        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+        std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+            .count());
   }
   close(fd);
   unlink(path.c_str());
@@ -401,13 +431,14 @@ bool ParseFlag(std::string_view arg, std::string_view name, std::string_view& va
 
 int Usage(const char* error) {
   if (error != nullptr) std::fprintf(stderr, "skua_baselines: %s\n", error);
-  std::fprintf(error ? stderr : stdout,
-               "usage: skua_baselines [--spans=N] [--reps=R] [--min-time=SECONDS] [--syncs=K]\n"
-               "                      [--dir=DIR] [--json]\n"
-               "Measures the baselines of workload-and-targets §2 on a W1 corpus of N spans\n"
-               "(default 100000): libprotobuf parse, zero-copy wire walk, simdjson walk, protobuf's\n"
-               "JSON parser, zstd-3 size, libprotobuf in-memory size, fdatasync of 4 KiB (K times,\n"
-               "in DIR).\n");
+  std::fprintf(
+      error ? stderr : stdout,
+      "usage: skua_baselines [--spans=N] [--reps=R] [--min-time=SECONDS] [--syncs=K]\n"
+      "                      [--dir=DIR] [--json]\n"
+      "Measures the baselines of workload-and-targets §2 on a W1 corpus of N spans\n"
+      "(default 100000): libprotobuf parse, zero-copy wire walk, simdjson walk, protobuf's\n"
+      "JSON parser, zstd-3 size, libprotobuf in-memory size, fdatasync of 4 KiB (K times,\n"
+      "in DIR).\n");
   return error ? 2 : 0;
 }
 
@@ -484,9 +515,10 @@ int Main(int argc, char** argv) {
   add("fdatasync_4k_p99", "us", {Percentile(syncs, 0.99)});
 
   if (flags.json) {
-    std::printf("{\"corpus\":{\"spans\":%zu,\"requests\":%zu,\"otlp_proto_bytes_per_span\":%.1f,"
-                "\"otlp_json_bytes_per_span\":%.1f},\"results\":[",
-                corpus.spans, corpus.requests.size(), proto_bytes_per_span, json_bytes_per_span);
+    std::printf(
+        "{\"corpus\":{\"spans\":%zu,\"requests\":%zu,\"otlp_proto_bytes_per_span\":%.1f,"
+        "\"otlp_json_bytes_per_span\":%.1f},\"results\":[",
+        corpus.spans, corpus.requests.size(), proto_bytes_per_span, json_bytes_per_span);
     for (size_t i = 0; i < results.size(); ++i) {
       std::printf("%s{\"name\":\"%s\",\"unit\":\"%s\",\"values\":[", i ? "," : "",
                   results[i].name.c_str(), results[i].unit.c_str());
@@ -497,9 +529,10 @@ int Main(int argc, char** argv) {
     }
     std::printf("]}\n");
   } else {
-    std::printf("W1 corpus: %zu spans in %zu requests, %.1f bytes/span OTLP protobuf, %.1f "
-                "bytes/span OTLP/JSON\n",
-                corpus.spans, corpus.requests.size(), proto_bytes_per_span, json_bytes_per_span);
+    std::printf(
+        "W1 corpus: %zu spans in %zu requests, %.1f bytes/span OTLP protobuf, %.1f "
+        "bytes/span OTLP/JSON\n",
+        corpus.spans, corpus.requests.size(), proto_bytes_per_span, json_bytes_per_span);
     for (const Result& r : results) {
       std::vector<double> v = r.values;
       std::sort(v.begin(), v.end());

@@ -51,13 +51,13 @@ inline void SetSpanRate(benchmark::State& state, double spans_per_iteration) {
 
 // Defines main(): takes --w1_spans (default `default_spans`), runs `register_benchmarks()` (for
 // benchmarks registered from tables), then every registered benchmark.
-#define SKUA_BENCH_MAIN(default_spans, register_benchmarks)                                  \
-  int main(int argc, char** argv) {                                                          \
+#define SKUA_BENCH_MAIN(default_spans, register_benchmarks)                                   \
+  int main(int argc, char** argv) {                                                           \
     ::skua::bench::W1SpansFlag() = ::skua::bench::TakeW1SpansFlag(argc, argv, default_spans); \
-    register_benchmarks();                                                                   \
-    ::benchmark::Initialize(&argc, argv);                                                    \
-    if (::benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;                      \
-    ::benchmark::RunSpecifiedBenchmarks();                                                   \
-    ::benchmark::Shutdown();                                                                 \
-    return 0;                                                                                \
+    register_benchmarks();                                                                    \
+    ::benchmark::Initialize(&argc, argv);                                                     \
+    if (::benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;                       \
+    ::benchmark::RunSpecifiedBenchmarks();                                                    \
+    ::benchmark::Shutdown();                                                                  \
+    return 0;                                                                                 \
   }

@@ -64,11 +64,14 @@ class ParserTest(unittest.TestCase):
 
     def test_tracegen_protocols_match_whole_names(self):
         text = ("  --protocol NAME\n      Ingest protocol, e.g. otlp-http-proto.\n\nProtocols:\n"
-                "  otlp-grpc              OTLP gRPC (default localhost:4317)\n"
+                "  otlp-grpc              OTLP gRPC TraceService/Export\n"
+                "                         default endpoint localhost:4317\n"
                 "  otlp-http-proto        OTLP HTTP (default http://localhost:4318)\n"
                 "  otlp-http-json-v9      not a protocol this driver knows\n"
-                "  zipkin-json            Zipkin (default x) -- not supported yet\n"
-                "\nReport: spans sent; zipkin-json ...\n")
+                "  jaeger-grpc            Jaeger api_v2 -- not supported yet\n"
+                "  zipkin-json            Zipkin POST /api/v2/spans, JSON v2\n"
+                "                         not supported yet\n"
+                "\nReport: spans sent; otlp-http-json ...\n")
         self.assertEqual(bench.parse_tracegen_protocols(text), ["otlp-grpc", "otlp-http-proto"])
 
     def test_tracegen_result_is_last_json_line(self):

@@ -65,7 +65,7 @@ void BM_Write(benchmark::State& state, const Backend* backend) {
 // A store preloaded with the corpus, plus what the read benchmarks ask for.
 struct Loaded {
   std::unique_ptr<storage::Storage> store;
-  std::vector<model::TraceId> trace_ids;                     // shuffled
+  std::vector<model::TraceId> trace_ids;                         // shuffled
   std::vector<std::pair<std::string, std::string>> service_ops;  // (service, operation), shuffled
   std::vector<std::pair<std::string, std::pair<std::string, std::string>>> service_tags;
   uint64_t first_start = UINT64_MAX;
@@ -73,8 +73,8 @@ struct Loaded {
 };
 
 // Tag keys W1 spans carry, in order of preference for the attribute search.
-const char* const kSearchKeys[] = {"http.request.method", "http.response.status_code",
-                                   "rpc.method", "db.system", "messaging.system"};
+const char* const kSearchKeys[] = {"http.request.method", "http.response.status_code", "rpc.method",
+                                   "db.system", "messaging.system"};
 
 const Loaded& GetLoaded(const Backend& backend) {
   static auto* loaded = new std::vector<std::pair<const Backend*, std::unique_ptr<Loaded>>>;
@@ -119,12 +119,12 @@ void BM_TraceById(benchmark::State& state, const Backend* backend) {
   size_t i = 0, spans = 0;
   for (auto _ : state) {
     const model::TraceId& id = l.trace_ids[i++ % l.trace_ids.size()];
-    absl::Status s = l.store->reader().GetTraces(
-        storage::kDefaultTenant, std::span<const model::TraceId>(&id, 1),
-        [&](model::SpanSet chunk) {
-          spans += chunk.size();
-          return true;
-        });
+    absl::Status s = l.store->reader().GetTraces(storage::kDefaultTenant,
+                                                 std::span<const model::TraceId>(&id, 1),
+                                                 [&](model::SpanSet chunk) {
+                                                   spans += chunk.size();
+                                                   return true;
+                                                 });
     if (!s.ok()) {
       state.SkipWithError(std::string(s.message()).c_str());
       return;
@@ -156,16 +156,16 @@ void BM_Search(benchmark::State& state, const Backend* backend, SearchKind kind)
     } else {
       const auto& [service, tag] = l.service_tags[i++ % l.service_tags.size()];
       q.service_name = service;
-      q.tags.push_back(kind == SearchKind::kServiceTag ? tag
-                                                       : std::make_pair(tag.first, "no-such-value"));
+      q.tags.push_back(
+          kind == SearchKind::kServiceTag ? tag : std::make_pair(tag.first, "no-such-value"));
       q.start_time_min = l.last_start - std::min<uint64_t>(l.last_start, 86400'000'000'000ull);
     }
     q.start_time_max = l.last_start;
-    absl::Status s = l.store->reader().FindTraces(storage::kDefaultTenant, q,
-                                                  [&](model::SpanSet chunk) {
-                                                    found += chunk.size();
-                                                    return true;
-                                                  });
+    absl::Status s =
+        l.store->reader().FindTraces(storage::kDefaultTenant, q, [&](model::SpanSet chunk) {
+          found += chunk.size();
+          return true;
+        });
     if (!s.ok()) {
       state.SkipWithError(std::string(s.message()).c_str());
       return;

@@ -39,7 +39,7 @@ run_suite() {  # kind, ctest args…
     return
   fi
   (cd "build/$kind" && ctest --output-on-failure -j "$jobs" --timeout 600 "$@") > "$log/ctest-$kind.log" 2>&1
-  grep -E '^\s*[0-9]+/[0-9]+ Test .*(Failed|Timeout|Exception|Not Run)' "$log/ctest-$kind.log" | head -50
+  grep -E '\*\*\*(Failed|Timeout|Exception)|Not Run' "$log/ctest-$kind.log" | head -50
   count_ctest "$log/ctest-$kind.log" "ctest ($kind)"
 }
 
