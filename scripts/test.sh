@@ -34,7 +34,7 @@ run_suite() {  # kind, ctest args…
   shift
   if ! scripts/build.sh "$kind" > "$log/build-$kind.log" 2>&1; then
     echo "!! build $kind failed:"
-    grep -E 'error|Error' "$log/build-$kind.log" | head -30
+    grep -E 'FAILED:|error:|undefined reference' "$log/build-$kind.log" | cut -c1-300 | head -30
     failed=$((failed + 1))
     return
   fi
@@ -74,7 +74,7 @@ if [[ -n "$fuzz_targets" ]]; then
     (cd build/fuzz && ctest -R '^fuzz\.' -j "$jobs" --timeout 300) > "$log/ctest-fuzz.log" 2>&1
     count_ctest "$log/ctest-fuzz.log" "fuzz"
   else
-    echo "!! fuzz build failed:"; grep -E 'error' "$log/build-fuzz.log" | head -20
+    echo "!! fuzz build failed:"; grep -E 'FAILED:|error:|undefined reference' "$log/build-fuzz.log" | cut -c1-300 | head -20
     failed=$((failed + 1))
   fi
 fi

@@ -7,6 +7,8 @@
 #include "model/convert/jaeger_proto.h"
 #include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
+#include "model/convert/protowire.h"
+#include "model/convert/zipkin_json.h"
 
 namespace skua::tracegen {
 namespace {
@@ -26,58 +28,30 @@ constexpr std::array<ProtocolInfo, 8> kProtocols = {{
      "localhost:6831", true, "Jaeger agent UDP emitBatch, Thrift compact (no acknowledgement)"},
     {Protocol::kJaegerAgentBinary, "jaeger-agent-binary", "jaeger-agent-binary", "thrift",
      "localhost:6832", true, "Jaeger agent UDP emitBatch, Thrift binary (no acknowledgement)"},
-    // No Zipkin encoder exists yet (model/convert/zipkin*.h only decode); a case in
-    // EncodePayloads and NewSender switches it on.
     {Protocol::kZipkinJson, "zipkin-json", "zipkin-json", "json",
-     "http://localhost:9411/api/v2/spans", false, "Zipkin POST /api/v2/spans, JSON v2"},
+     "http://localhost:9411/api/v2/spans", true, "Zipkin POST /api/v2/spans, JSON v2"},
 }};
 
-bool ReadVarint(const uint8_t*& p, const uint8_t* end, uint64_t& out) {
-  out = 0;
-  for (int shift = 0; shift < 64 && p < end; shift += 7) {
-    uint8_t b = *p++;
-    out |= static_cast<uint64_t>(b & 0x7f) << shift;
-    if (b < 0x80) return true;
-  }
-  return false;
-}
+namespace protowire = model::convert::protowire;
 
-// Skips one field of `wire_type`; false if the data is malformed.
-bool SkipField(const uint8_t*& p, const uint8_t* end, uint32_t wire_type) {
-  uint64_t v;
-  switch (wire_type) {
-    case 0:
-      return ReadVarint(p, end, v);
-    case 1:
-      if (end - p < 8) return false;
-      p += 8;
-      return true;
-    case 5:
-      if (end - p < 4) return false;
-      p += 4;
-      return true;
-    case 2:
-      if (!ReadVarint(p, end, v) || v > static_cast<uint64_t>(end - p)) return false;
-      p += v;
-      return true;
-    default:
-      return false;
-  }
-}
-
-// The varint field `field` of the message in [p, end), or 0.
-int64_t FindVarintField(const uint8_t* p, const uint8_t* end, uint32_t field) {
-  while (p < end) {
-    uint64_t tag;
-    if (!ReadVarint(p, end, tag)) return 0;
-    if (tag >> 3 == field && (tag & 7) == 0) {
-      uint64_t v;
-      return ReadVarint(p, end, v) ? static_cast<int64_t>(v) : 0;
+// Finds varint fields in a protobuf message with the shared wire reader.
+class VarintFieldFinder : public protowire::WireReader {
+ public:
+  // The first varint field numbered `field` in the message [p, end); 0 when it is absent or the
+  // message is malformed before it.
+  int64_t Find(const uint8_t* p, const uint8_t* end, uint32_t field) {
+    while (p < end) {
+      uint32_t tag;
+      if (!ReadTag(p, end, tag)) return 0;
+      if (tag == protowire::Tag(field, protowire::kVarint)) {
+        uint64_t v;
+        return ReadVarintField(p, end, v) ? static_cast<int64_t>(v) : 0;
+      }
+      if (!SkipField(tag, p, end)) return 0;
     }
-    if (!SkipField(p, end, static_cast<uint32_t>(tag & 7))) return 0;
+    return 0;
   }
-  return 0;
-}
+};
 
 }  // namespace
 
@@ -140,6 +114,11 @@ absl::StatusOr<std::vector<Payload>> EncodePayloads(Protocol protocol,
     case Protocol::kOtlpHttpJson:
       out.push_back({model::convert::EncodeOtlpJson(spans), static_cast<uint32_t>(spans.size())});
       return out;
+    case Protocol::kZipkinJson:
+      // Every Zipkin span names its own service: one request may mix them.
+      out.push_back(
+          {model::convert::EncodeZipkinV2Json(spans), static_cast<uint32_t>(spans.size())});
+      return out;
     default:
       break;
   }
@@ -194,6 +173,7 @@ absl::StatusOr<std::unique_ptr<Sender>> NewSender(Protocol protocol, const Sende
     case Protocol::kOtlpHttpProto:
     case Protocol::kOtlpHttpJson:
     case Protocol::kJaegerThriftHttp:
+    case Protocol::kZipkinJson:
       return NewHttpSender(protocol, options);
     case Protocol::kJaegerAgentCompact:
     case Protocol::kJaegerAgentBinary:
@@ -209,17 +189,16 @@ int64_t RejectedSpansFromOtlpProto(std::string_view response) {
   // ExportTracePartialSuccess { int64 rejected_spans = 1; string error_message = 2; }
   const uint8_t* p = reinterpret_cast<const uint8_t*>(response.data());
   const uint8_t* end = p + response.size();
-  while (p < end) {
-    uint64_t tag;
-    if (!ReadVarint(p, end, tag)) return 0;
-    if (tag == ((1 << 3) | 2)) {
-      uint64_t len;
-      if (!ReadVarint(p, end, len) || len > static_cast<uint64_t>(end - p)) return 0;
-      return FindVarintField(p, p + len, 1);
-    }
-    if (!SkipField(p, end, static_cast<uint32_t>(tag & 7))) return 0;
-  }
-  return 0;
+  int64_t rejected = 0;
+  bool found = false;
+  // The first partial_success wins; what follows it need not be well-formed.
+  auto partial_success = [&](uint32_t field, const uint8_t* b, const uint8_t* e) {
+    if (field != 1 || found) return;
+    found = true;
+    rejected = VarintFieldFinder().Find(b, e, 1);
+  };
+  protowire::ForEachLengthDelimited(p, end, partial_success);
+  return rejected;
 }
 
 int64_t RejectedSpansFromOtlpJson(std::string_view response) {

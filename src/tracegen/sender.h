@@ -51,9 +51,10 @@ struct Payload {
   uint32_t spans = 0;
 };
 
-// Encodes spans into the protocol's payloads: one per run of spans sharing a resource for
-// request-based protocols (so one for a W1Generator request); the agent's datagram protocols cut
-// runs further so each datagram stays within kMaxAgentDatagramBytes.
+// Encodes spans into the protocol's payloads: one for all of them for OTLP and Zipkin (whose
+// requests carry several services), one per run of spans sharing a resource for Jaeger's batch
+// protocols (so one for a W1Generator request); the agent's datagram protocols cut runs further so
+// each datagram stays within kMaxAgentDatagramBytes.
 absl::StatusOr<std::vector<Payload>> EncodePayloads(Protocol protocol,
                                                     std::span<const model::Span> spans);
 

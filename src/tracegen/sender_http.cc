@@ -1,6 +1,7 @@
-// Senders that POST one payload per request: OTLP HTTP (protobuf and JSON) and Jaeger's collector
-// Thrift endpoint. Status mapping and retry hints follow the OTLP/HTTP specification for all of
-// them: 429, 502, 503 and 504 are retryable, other 4xx/5xx are not.
+// Senders that POST one payload per request: OTLP HTTP (protobuf and JSON), Jaeger's collector
+// Thrift endpoint and Zipkin's v2 JSON endpoint. Status mapping and retry hints follow the
+// OTLP/HTTP specification for all of them: 429, 502, 503 and 504 are retryable, other 4xx/5xx are
+// not; any 2xx is an acknowledgement (Jaeger and Zipkin answer 202).
 #include <cctype>
 #include <charconv>
 
@@ -36,6 +37,18 @@ absl::StatusCode CodeForHttpStatus(int status) {
   }
 }
 
+std::string_view ContentType(Protocol protocol) {
+  switch (protocol) {
+    case Protocol::kOtlpHttpJson:
+    case Protocol::kZipkinJson:
+      return "application/json";
+    case Protocol::kJaegerThriftHttp:
+      return "application/x-thrift";
+    default:
+      return "application/x-protobuf";
+  }
+}
+
 // The first 200 bytes of a body, printable, for error messages.
 std::string Snippet(std::string_view body) {
   std::string out;
@@ -55,10 +68,7 @@ class HttpSender : public Sender {
   }
 
   SendResult Send(const Payload& payload) override {
-    std::string_view content_type = protocol_ == Protocol::kOtlpHttpJson ? "application/json"
-                                    : protocol_ == Protocol::kJaegerThriftHttp
-                                        ? "application/x-thrift"
-                                        : "application/x-protobuf";
+    std::string_view content_type = ContentType(protocol_);
     std::string compressed;
     std::string_view body = payload.bytes;
     if (options_.gzip) {
@@ -79,7 +89,7 @@ class HttpSender : public Sender {
         result.retry_after_ms = seconds * 1000;
     }
     if (res->status >= 200 && res->status < 300) {
-      // Only OTLP answers can report a partial success (Jaeger answers 202 with no body).
+      // Only OTLP answers can report a partial success (Jaeger and Zipkin answer 202, no body).
       if (protocol_ == Protocol::kOtlpHttpJson) {
         result.rejected_spans = RejectedSpansFromOtlpJson(res->body);
       } else if (protocol_ == Protocol::kOtlpHttpProto) {

@@ -12,6 +12,7 @@
 #include "model/convert/jaeger_proto.h"
 #include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
+#include "model/convert/zipkin_json.h"
 #include "net/http_server.h"
 #include "receivers/grpc_server.h"
 #include "tracegen/workload.h"
@@ -34,9 +35,11 @@ TEST(Protocols, ParseKnownUnknownAndUnsupported) {
   EXPECT_EQ(*ParseProtocol("otlp-grpc"), Protocol::kOtlpGrpc);
   EXPECT_EQ(*ParseProtocol("otlp-http-proto"), Protocol::kOtlpHttpProto);
   EXPECT_EQ(*ParseProtocol("otlp-http-json"), Protocol::kOtlpHttpJson);
+  EXPECT_EQ(*ParseProtocol("zipkin-json"), Protocol::kZipkinJson);
   auto unknown = ParseProtocol("carrier-pigeon");
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(unknown.status().message().find("otlp-http-json"), absl::string_view::npos);
+  EXPECT_NE(unknown.status().message().find("zipkin-json"), absl::string_view::npos);
   for (const ProtocolInfo& p : Protocols()) {
     EXPECT_EQ(Info(p.protocol).name, p.name);
     if (!p.supported) {
@@ -108,6 +111,41 @@ TEST(Protocols, JaegerPayloadsDecodeWithTheirSpanCounts) {
     }
     EXPECT_EQ(spans, total);
   }
+}
+
+// jaeger-compat §1.7: a Zipkin v2 request carries spans of any number of services (each span
+// names its own), so one payload holds the whole list and decodes back to it.
+TEST(Protocols, ZipkinPayloadHoldsEveryServiceAndDecodes) {
+  W1Options o;
+  o.seed = 5;
+  W1Generator gen(o);
+  model::SpanSet first = gen.NextRequest();
+  model::SpanSet second = gen.NextRequest();
+  ASSERT_NE(first.spans()[0].service_name(), second.spans()[0].service_name());
+  model::SpanSet both;
+  both.CopySpans(first.spans());
+  both.CopySpans(second.spans());
+
+  auto payloads = EncodePayloads(Protocol::kZipkinJson, both.spans());
+  ASSERT_TRUE(payloads.ok()) << payloads.status();
+  ASSERT_EQ(payloads->size(), 1u);
+  EXPECT_EQ((*payloads)[0].spans, both.size());
+  auto decoded = model::convert::DecodeZipkinV2Json((*payloads)[0].bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  ASSERT_EQ(decoded->size(), both.size());
+  for (size_t i = 0; i < both.size(); ++i) {
+    const model::Span& want = both.spans()[i];
+    const model::Span& got = decoded->spans()[i];
+    EXPECT_EQ(got.trace_id, want.trace_id);
+    EXPECT_EQ(got.span_id, want.span_id);
+    EXPECT_EQ(got.parent_span_id, want.parent_span_id);
+    EXPECT_EQ(got.service_name(), want.service_name());
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.status.code, want.status.code);
+    EXPECT_EQ(got.events.size(), want.events.size());
+    EXPECT_EQ(got.start_time_unix_nano / 1000, want.start_time_unix_nano / 1000);
+  }
+  EXPECT_EQ(Info(Protocol::kZipkinJson).payload_format, "zipkin-json");
 }
 
 TEST(PartialSuccess, Proto) {
@@ -206,6 +244,36 @@ TEST(HttpSender, JsonWithGzipToAnExplicitPath) {
   EXPECT_GT(wire_bytes, 0u);
   EXPECT_LT(wire_bytes, p.bytes.size() / 2);
   EXPECT_EQ(reqs[0].body, p.bytes);  // the server undid the gzip
+}
+
+// jaeger-compat §1.7: POST /api/v2/spans with Content-Type application/json; Zipkin answers 202.
+TEST(HttpSender, ZipkinJsonPostsToApiV2Spans) {
+  FakeHttpReceiver receiver;
+  receiver.Answer(202);
+  for (bool gzip : {false, true}) {
+    auto sender = NewSender(Protocol::kZipkinJson, {.endpoint = receiver.url(), .gzip = gzip});
+    ASSERT_TRUE(sender.ok()) << sender.status();
+    Payload p = W1Payload(Protocol::kZipkinJson, 3);
+    SendResult r = (*sender)->Send(p);
+    EXPECT_TRUE(r.status.ok()) << r.status;
+    EXPECT_EQ(r.rejected_spans, 0);
+  }
+  auto reqs = receiver.requests();
+  ASSERT_EQ(reqs.size(), 2u);
+  for (const net::HttpRequest& req : reqs) {
+    EXPECT_EQ(req.method, "POST");
+    EXPECT_EQ(req.path, "/api/v2/spans");
+    EXPECT_EQ(req.Header("content-type").value_or(""), "application/json");
+    auto decoded = model::convert::DecodeZipkinV2Json(req.body);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->size(), W1Payload(Protocol::kZipkinJson, 3).spans);
+  }
+  receiver.Answer(503, "", {{"Retry-After", "1"}});
+  auto sender = NewSender(Protocol::kZipkinJson, {.endpoint = receiver.url()});
+  ASSERT_TRUE(sender.ok());
+  SendResult busy = (*sender)->Send(W1Payload(Protocol::kZipkinJson));
+  EXPECT_EQ(busy.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(busy.retry_after_ms, 1000);
 }
 
 TEST(HttpSender, MapsStatusesByTheOtlpRetryRules) {

@@ -1,8 +1,9 @@
 // Cross-process tests of `skua tracegen` against a real skua all-in-one: every span the generator
 // counts as acknowledged must be stored (skua_spans_stored_total on the admin /metrics), exactly,
-// over each OTLP protocol (jaeger-compat §1.2 OTLP gRPC, §1.3 OTLP HTTP protobuf and JSON: a
-// success answer means stored). Also: two processes with the same seed and --repeat-ids write
-// byte-identical corpora (workload-and-targets.md §1, a deterministic generator).
+// over each protocol (jaeger-compat §1.2 OTLP gRPC, §1.3 OTLP HTTP protobuf and JSON, §1.4–§1.6
+// Jaeger, §1.7 Zipkin v2 JSON: a success answer means stored). Also: two processes with the same
+// seed and --repeat-ids write byte-identical corpora (workload-and-targets.md §1, a deterministic
+// generator).
 //
 // The skua binary comes from $SKUA_BIN (set by tests/CMakeLists.txt).
 #include <arpa/inet.h>
@@ -137,7 +138,7 @@ class SkuaProcess {
     // listener gets a free port so this test never collides with another skua.
     jaeger_grpc_ = tcp({"COLLECTOR_GRPC_SERVER_HOST_PORT", "COLLECTOR_GRPC_HOST_PORT"});
     jaeger_http_ = tcp({"COLLECTOR_HTTP_SERVER_HOST_PORT", "COLLECTOR_HTTP_HOST_PORT"});
-    tcp({"COLLECTOR_ZIPKIN_HOST_PORT"});
+    zipkin_ = tcp({"COLLECTOR_ZIPKIN_HOST_PORT"});
     agent_compact_ = FreePort(SOCK_DGRAM);
     agent_binary_ = FreePort(SOCK_DGRAM);
     env["PROCESSOR_JAEGER_COMPACT_SERVER_HOST_PORT"] =
@@ -178,6 +179,7 @@ class SkuaProcess {
   int agent_compact() const { return agent_compact_; }
   int agent_binary() const { return agent_binary_; }
   int otlp_http() const { return otlp_http_; }
+  int zipkin() const { return zipkin_; }
   int query() const { return query_; }
   std::string log() const { return Slurp(log_); }
 
@@ -203,7 +205,7 @@ class SkuaProcess {
  private:
   pid_t pid_ = -1;
   int otlp_grpc_ = 0, otlp_http_ = 0, admin_ = 0, query_ = 0;
-  int jaeger_grpc_ = 0, jaeger_http_ = 0, agent_compact_ = 0, agent_binary_ = 0;
+  int jaeger_grpc_ = 0, jaeger_http_ = 0, agent_compact_ = 0, agent_binary_ = 0, zipkin_ = 0;
   fs::path log_;
   std::unique_ptr<net::HttpClient> admin_client_;
 };
@@ -234,6 +236,11 @@ TEST(TracegenE2E, AcknowledgedEqualsStoredOverEveryProtocol) {
       // jaeger-compat §1.4 (api_v2 gRPC) and §1.5 (Thrift over HTTP, answered 202 once stored).
       {"jaeger-grpc", local + std::to_string(skua.jaeger_grpc()), {"--concurrency=2"}},
       {"jaeger-thrift-http", local + std::to_string(skua.jaeger_http()), {}},
+      // §1.7 Zipkin v2 JSON (answered 202 once stored; one request mixes services).
+      {"zipkin-json", local + std::to_string(skua.zipkin()), {}},
+      {"zipkin-json",
+       "http://127.0.0.1:" + std::to_string(skua.zipkin()) + "/api/v2/spans",
+       {"--gzip", "--concurrency=2"}},
       // §1.6 agent UDP: no answers, so a modest rate that a loopback socket buffer absorbs.
       {"jaeger-agent-compact", local + std::to_string(skua.agent_compact()), {"--rate=3000"}, true},
       {"jaeger-agent-binary", local + std::to_string(skua.agent_binary()), {"--rate=3000"}, true},

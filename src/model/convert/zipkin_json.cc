@@ -1,6 +1,7 @@
 // Zipkin v1 and v2 JSON decoding (jaeger-compat §1.7) with simdjson's DOM. Each span is read into
 // a reused ZipkinSpan / ZipkinV1Span whose strings are views into the parsed document, then handed
-// to ZipkinConverter, which copies what it keeps into the result's arena.
+// to ZipkinConverter, which copies what it keeps into the result's arena. The v2 encoder at the end
+// writes text directly, in one pass per span.
 #include "model/convert/zipkin_json.h"
 
 #include <arpa/inet.h>
@@ -17,6 +18,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "base/status.h"
 #include "model/convert/zipkin.h"
 #include "simdjson.h"
@@ -542,6 +544,181 @@ absl::StatusOr<SpanSet> DecodeZipkinV2Json(std::string_view json) {
 
 absl::StatusOr<SpanSet> DecodeZipkinV1Json(std::string_view json) {
   return Decode(json, Version::kV1);
+}
+
+// ---- v2 encoding ------------------------------------------------------------------------------
+
+namespace {
+
+// The tag keys the encoder writes itself (see EncodeZipkinV2Json); the decoder folds them back
+// into the scope, the trace state and the status.
+constexpr std::string_view kScopeNameTag = "otel.scope.name";
+constexpr std::string_view kScopeVersionTag = "otel.scope.version";
+constexpr std::string_view kTraceStateTag = "w3c.tracestate";
+constexpr std::string_view kStatusCodeTag = "otel.status_code";
+constexpr std::string_view kErrorTag = "error";
+constexpr std::string_view kServiceNameAttribute = "service.name";
+// Jaeger's debug flag bit (jaeger-compat §1.4), as ZipkinConverter sets it.
+constexpr uint32_t kDebugFlagBit = 2;
+
+std::string_view ZipkinKindName(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kClient:
+      return "CLIENT";
+    case SpanKind::kServer:
+      return "SERVER";
+    case SpanKind::kProducer:
+      return "PRODUCER";
+    case SpanKind::kConsumer:
+      return "CONSUMER";
+    default:
+      return {};  // Zipkin has no INTERNAL kind: a local span has none
+  }
+}
+
+class V2JsonEncoder {
+ public:
+  explicit V2JsonEncoder(std::string& out) : out_(out) {}
+
+  void AppendSpan(const model::Span& s) {
+    out_ += "{\"traceId\":\"";
+    out_ += s.trace_id.ToJaegerHex();
+    out_ += "\",\"id\":\"";
+    out_ += s.span_id.ToHex();
+    out_ += '"';
+    if (!s.parent_span_id.IsZero()) {
+      out_ += ",\"parentId\":\"";
+      out_ += s.parent_span_id.ToHex();
+      out_ += '"';
+    }
+    if (std::string_view kind = ZipkinKindName(s.kind); !kind.empty()) {
+      absl::StrAppend(&out_, ",\"kind\":\"", ToAbsl(kind), "\"");
+    }
+    if (!s.name.empty()) {
+      out_ += ",\"name\":";
+      AppendJsonString(s.name, out_);
+    }
+    // Both ends truncated to µs, so that start and end each survive a round trip at µs precision.
+    const uint64_t start_us = s.start_time_unix_nano / 1000;
+    const uint64_t end_us = s.end_time_unix_nano / 1000;
+    if (start_us > 0) {
+      absl::StrAppend(&out_, ",\"timestamp\":", start_us);
+      if (end_us > start_us) absl::StrAppend(&out_, ",\"duration\":", end_us - start_us);
+    }
+    if ((s.flags & kDebugFlagBit) != 0) out_ += ",\"debug\":true";
+    std::string_view service = s.service_name();
+    if (!service.empty()) {
+      out_ += ",\"localEndpoint\":{\"serviceName\":";
+      AppendJsonString(service, out_);
+      out_ += '}';
+    }
+    if (!s.events.empty()) {
+      out_ += ",\"annotations\":[";
+      for (size_t i = 0; i < s.events.size(); ++i) {
+        const Event& e = s.events[i];
+        absl::StrAppend(&out_, i == 0 ? "" : ",", "{\"timestamp\":", e.time_unix_nano / 1000,
+                        ",\"value\":");
+        AnnotationValue(e);
+        AppendJsonString(scratch_, out_);
+        out_ += '}';
+      }
+      out_ += ']';
+    }
+    Tags(s);
+    out_ += '}';
+  }
+
+ private:
+  // The tags of `s`, as an object member of the span (omitted when there are none).
+  void Tags(const model::Span& s) {
+    const bool error = s.status.code == StatusCode::kError;
+    const bool ok = s.status.code == StatusCode::kOk;
+    const bool scope_name = s.scope != nullptr && !s.scope->name.empty();
+    const bool scope_version = s.scope != nullptr && !s.scope->version.empty();
+    const bool trace_state = !s.trace_state.empty();
+    // Keys written from the span's own fields; attributes of the same key are left out.
+    auto reserved = [&](std::string_view key) {
+      return (error && key == kErrorTag) || (ok && key == kStatusCodeTag) ||
+             (scope_name && key == kScopeNameTag) || (scope_version && key == kScopeVersionTag) ||
+             (trace_state && key == kTraceStateTag);
+    };
+    tags_ = 0;
+    if (s.resource != nullptr) {
+      for (const KeyValue& kv : s.resource->attributes) {
+        if (kv.key == kServiceNameAttribute && !s.resource->service_name.empty()) continue;
+        if (reserved(kv.key) || FindAttribute(s.attributes, kv.key) != nullptr) continue;
+        Tag(kv.key, kv.value);
+      }
+    }
+    if (scope_name) Tag(kScopeNameTag, s.scope->name);
+    if (scope_version) Tag(kScopeVersionTag, s.scope->version);
+    for (const KeyValue& kv : s.attributes) {
+      if (!reserved(kv.key)) Tag(kv.key, kv.value);
+    }
+    if (trace_state) Tag(kTraceStateTag, s.trace_state);
+    if (ok) Tag(kStatusCodeTag, "OK");
+    if (error) Tag(kErrorTag, s.status.message.empty() ? "true" : s.status.message);
+    if (tags_ > 0) out_ += '}';
+  }
+
+  void Tag(std::string_view key, const AnyValue& value) {
+    value_.clear();
+    AppendValueString(value, value_);
+    Tag(key, std::string_view(value_));
+  }
+
+  void Tag(std::string_view key, std::string_view value) {
+    out_ += tags_++ == 0 ? ",\"tags\":{" : ",";
+    AppendJsonString(key, out_);
+    out_ += ':';
+    AppendJsonString(value, out_);
+  }
+
+  // Sets scratch_ to the annotation value for `e`: its name, or "name|{json}|dropped" when it has
+  // attributes (unless the name itself holds a '|', which would make the form ambiguous).
+  void AnnotationValue(const Event& e) {
+    scratch_.clear();
+    scratch_ += e.name;
+    if (e.attributes.empty() || e.name.find('|') != std::string_view::npos) return;
+    scratch_ += "|{";
+    bool first = true;
+    for (const KeyValue& kv : e.attributes) {
+      if (kv.value.type() == ValueType::kEmpty) continue;
+      if (!first) scratch_ += ',';
+      first = false;
+      AppendJsonString(kv.key, scratch_);
+      scratch_ += ':';
+      if (kv.value.type() == ValueType::kArray || kv.value.type() == ValueType::kKvList) {
+        // Only scalar members are unpacked by readers; a list travels as its string rendering.
+        value_.clear();
+        AppendValueString(kv.value, value_);
+        AppendJsonString(value_, scratch_);
+      } else {
+        AppendValueJson(kv.value, scratch_);
+      }
+    }
+    absl::StrAppend(&scratch_, "}|", e.dropped_attributes_count);
+  }
+
+  std::string& out_;
+  size_t tags_ = 0;
+  std::string scratch_;
+  std::string value_;
+};
+
+}  // namespace
+
+std::string EncodeZipkinV2Json(std::span<const Span> spans) {
+  std::string out;
+  out.reserve(spans.size() * 512 + 2);
+  V2JsonEncoder encoder(out);
+  out += '[';
+  for (size_t i = 0; i < spans.size(); ++i) {
+    if (i > 0) out += ',';
+    encoder.AppendSpan(spans[i]);
+  }
+  out += ']';
+  return out;
 }
 
 }  // namespace skua::model::convert

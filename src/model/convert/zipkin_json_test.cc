@@ -1,7 +1,10 @@
-// Zipkin v1 and v2 JSON decoding (jaeger-compat §1.7) and the v2 → model translation (zipkin.h).
+// Zipkin v1 and v2 JSON decoding (jaeger-compat §1.7) and the v2 → model translation (zipkin.h);
+// the v2 encoder, checked by decoding what it writes.
 #include "model/convert/zipkin_json.h"
 
+#include <limits>
 #include <string>
+#include <vector>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -382,6 +385,218 @@ TEST(ZipkinJson, V1BodySentToV2DecoderIsHandled) {
   absl::StatusOr<SpanSet> v1 = DecodeZipkinV1Json(kV2Shared);
   ASSERT_TRUE(v1.ok()) << v1.status();
   EXPECT_EQ(v1->size(), 3u);
+}
+
+// ---- EncodeZipkinV2Json ------------------------------------------------------------------------
+
+// Builds spans by hand: each call adds one span with its own resource and scope. References
+// returned by Add stay valid for up to kMaxSpans spans.
+class SpanBuilder {
+ public:
+  static constexpr size_t kMaxSpans = 16;
+  SpanBuilder() { set_.spans().reserve(kMaxSpans); }
+  Span& Add(std::vector<KeyValue> resource, Scope scope = {}) {
+    EXPECT_LT(set_.size(), kMaxSpans);
+    Span s;
+    s.resource = MakeResource(set_.arena(), set_.CopyAttributes(resource));
+    s.scope = set_.CopyScope(scope);
+    set_.spans().push_back(s);
+    return set_.spans().back();
+  }
+  Attributes Copy(std::vector<KeyValue> attributes) { return set_.CopyAttributes(attributes); }
+  std::span<const Event> Events(std::vector<Event> events) {
+    return set_.arena().CopyArray(std::span<const Event>(events));
+  }
+  const SpanSet& set() const { return set_; }
+
+ private:
+  SpanSet set_;
+};
+
+constexpr uint64_t kStart = 1'704'067'200'123'456'789ull;  // sub-µs digits on purpose
+
+// jaeger-compat §1.7: what tracegen sends to the Zipkin endpoint must come back out of the
+// receiver's decoder as the same spans, within what Zipkin v2 can carry (µs times, string tags).
+TEST(ZipkinV2JsonEncode, RoundTripsThroughTheDecoder) {
+  SpanBuilder b;
+  Span& client = b.Add({{"service.name", AnyValue::String("frontend")},
+                        {"host.name", AnyValue::String("web-1")},
+                        {"telemetry.sdk.language", AnyValue::String("go")}},
+                       Scope{.name = "io.opentelemetry.http", .version = "1.2.0"});
+  client.trace_id = {0x463ac35c9f6413adull, 0x48485a3953bb6124ull};
+  client.span_id = {0xa2fb4a1d1a96d312ull};
+  client.parent_span_id = {0x0020000000000001ull};
+  client.kind = SpanKind::kClient;
+  client.name = "GET /api/cart \"v2\" \u2603";
+  client.flags = 3;  // sampled | debug
+  client.trace_state = "vendor=x";
+  client.start_time_unix_nano = kStart;
+  client.end_time_unix_nano = kStart + 207'000'999;
+  client.attributes = b.Copy({{"http.request.method", AnyValue::String("GET")},
+                              {"http.response.status_code", AnyValue::Int(503)},
+                              {"retry", AnyValue::Bool(true)},
+                              {"ratio", AnyValue::Double(0.25)},
+                              {"note", AnyValue::String("line1\nline2\t<tab>")}});
+  client.status = {StatusCode::kError, "upstream unavailable"};
+  static const KeyValue kExceptionAttrs[] = {
+      {"exception.type", AnyValue::String("IOError")},
+      {"exception.stacktrace", AnyValue::String("at a()\n\tat \"b\"()")},
+      {"attempt", AnyValue::Int(2)}};
+  client.events = b.Events({{kStart + 1'000'500, "retry", {}, 0},
+                            {kStart + 2'000'000, "exception", kExceptionAttrs, 1}});
+
+  Span& server = b.Add({{"service.name", AnyValue::String("backend")}});
+  server.trace_id = {0, 0x48485a3953bb6124ull};  // a 64-bit trace ID
+  server.span_id = {1};
+  server.kind = SpanKind::kServer;
+  server.name = "serve";
+  server.flags = 1;
+  server.start_time_unix_nano = kStart + 5'000;
+  server.end_time_unix_nano = kStart + 9'000'000;
+  server.status = {StatusCode::kError, ""};
+
+  Span& producer = b.Add({{"service.name", AnyValue::String("queue")}});
+  producer.trace_id = {7, 8};
+  producer.span_id = {9};
+  producer.parent_span_id = {1};
+  producer.kind = SpanKind::kProducer;
+  producer.name = "publish";
+  producer.flags = 1;
+  producer.start_time_unix_nano = kStart;
+  producer.end_time_unix_nano = kStart + 1'000;
+  producer.status = {StatusCode::kOk, ""};
+
+  Span& consumer = b.Add({{"service.name", AnyValue::String("worker")}});
+  const Resource* worker = consumer.resource;
+  consumer = producer;
+  consumer.resource = worker;
+  consumer.span_id = {10};
+  consumer.parent_span_id = {9};
+  consumer.kind = SpanKind::kConsumer;
+  consumer.status = {};
+
+  Span& local = b.Add({{"service.name", AnyValue::String("frontend")}});
+  local.trace_id = client.trace_id;
+  local.span_id = {11};
+  local.parent_span_id = client.span_id;
+  local.kind = SpanKind::kInternal;
+  local.name = "render";
+  local.flags = 1;
+  local.start_time_unix_nano = kStart + 10'000;
+  local.end_time_unix_nano = kStart + 10'000;  // zero duration: omitted, decoded as zero
+
+  const std::vector<Span>& in = b.set().spans();
+  const std::string json = EncodeZipkinV2Json(in);
+  absl::StatusOr<SpanSet> out = DecodeZipkinV2Json(json);
+  ASSERT_TRUE(out.ok()) << out.status() << "\n" << json;
+  ASSERT_EQ(out->size(), in.size()) << json;
+
+  for (size_t i = 0; i < in.size(); ++i) {
+    const Span& want = in[i];
+    const Span& got = out->spans()[i];
+    SCOPED_TRACE(std::string(want.name));
+    EXPECT_EQ(got.trace_id, want.trace_id);
+    EXPECT_EQ(got.span_id, want.span_id);
+    EXPECT_EQ(got.parent_span_id, want.parent_span_id);
+    EXPECT_EQ(got.name, want.name);
+    EXPECT_EQ(got.kind, want.kind == SpanKind::kInternal ? SpanKind::kUnspecified : want.kind);
+    EXPECT_EQ(got.service_name(), want.service_name());
+    EXPECT_EQ(got.start_time_unix_nano, want.start_time_unix_nano / 1000 * 1000);
+    EXPECT_EQ(got.end_time_unix_nano, want.end_time_unix_nano / 1000 * 1000);
+    EXPECT_EQ(got.flags, 1u | (want.flags & 2u)) << "sampled, plus debug when it was set";
+    EXPECT_EQ(got.trace_state, want.trace_state);
+    EXPECT_EQ(got.status.code, want.status.code);
+    EXPECT_EQ(got.status.message, want.status.message);
+    // Every attribute comes back, as a string rendered the way Jaeger renders tags.
+    EXPECT_EQ(got.attributes.size(), want.attributes.size());
+    for (const KeyValue& kv : want.attributes) {
+      EXPECT_EQ(Attr(got.attributes, kv.key), "s:" + ValueToString(kv.value)) << kv.key;
+    }
+    ASSERT_EQ(got.events.size(), want.events.size());
+    for (size_t e = 0; e < want.events.size(); ++e) {
+      EXPECT_EQ(got.events[e].name, want.events[e].name);
+      EXPECT_EQ(got.events[e].time_unix_nano, want.events[e].time_unix_nano / 1000 * 1000);
+      EXPECT_EQ(got.events[e].attributes.size(), want.events[e].attributes.size());
+      EXPECT_EQ(got.events[e].dropped_attributes_count, want.events[e].dropped_attributes_count);
+    }
+  }
+  // Resource attributes and the scope travel as tags and return to their places.
+  const Span& got_client = out->spans()[0];
+  EXPECT_EQ(Attr(got_client.resource->attributes, "host.name"), "s:web-1");
+  EXPECT_EQ(Attr(got_client.resource->attributes, "telemetry.sdk.language"), "s:go");
+  EXPECT_EQ(got_client.scope->name, "io.opentelemetry.http");
+  EXPECT_EQ(got_client.scope->version, "1.2.0");
+  // Event attributes keep their JSON types.
+  const Event& exception = got_client.events[1];
+  EXPECT_EQ(Attr(exception.attributes, "exception.type"), "s:IOError");
+  EXPECT_EQ(Attr(exception.attributes, "exception.stacktrace"), "s:at a()\n\tat \"b\"()");
+  EXPECT_EQ(Attr(exception.attributes, "attempt"), "i:2");
+
+  // The wire form itself, per the Zipkin v2 field list.
+  EXPECT_THAT(json, HasSubstr(R"("traceId":"463ac35c9f6413ad48485a3953bb6124")"));
+  EXPECT_THAT(json, HasSubstr(R"("traceId":"48485a3953bb6124","id":"0000000000000001","kind")"))
+      << "a 64-bit trace ID as 16 digits; no parentId for a root";
+  EXPECT_THAT(json, HasSubstr(R"("timestamp":1704067200123456,"duration":207001)"));
+  EXPECT_THAT(json, HasSubstr(R"("localEndpoint":{"serviceName":"frontend"})"));
+  EXPECT_THAT(json, HasSubstr(R"("http.response.status_code":"503")"));
+  EXPECT_THAT(json, HasSubstr(R"("error":"upstream unavailable")"));
+  EXPECT_THAT(json, HasSubstr(R"("error":"true")"));
+  EXPECT_THAT(json, HasSubstr(R"("otel.status_code":"OK")"));
+  EXPECT_EQ(json.find("\"debug\""), json.rfind("\"debug\"")) << "only the debug span";
+  EXPECT_EQ(json.find("INTERNAL"), std::string::npos);
+}
+
+TEST(ZipkinV2JsonEncode, EmptyListAndHostileStrings) {
+  EXPECT_EQ(EncodeZipkinV2Json({}), "[]");
+  ASSERT_TRUE(DecodeZipkinV2Json("[]").ok());
+
+  SpanBuilder b;
+  Span& s = b.Add({{"service.name", AnyValue::String("svc\"\\")}});
+  s.trace_id = {0, 1};
+  s.span_id = {2};
+  s.name = "bad\xff\xfe utf8 \x01 \"q\"";
+  s.attributes = b.Copy(
+      {{"k\"ey", AnyValue::Bytes(std::string_view("\x00\xff", 2))}, {"list", AnyValue::Array({})}});
+  static const KeyValue kOdd[] = {
+      {"nan", AnyValue::Double(std::numeric_limits<double>::quiet_NaN())}};
+  s.events = b.Events({{kStart, "a|b", kOdd, 0}, {kStart, "odd", kOdd, 0}});
+  const std::string json = EncodeZipkinV2Json(b.set().spans());
+  absl::StatusOr<SpanSet> out = DecodeZipkinV2Json(json);
+  ASSERT_TRUE(out.ok()) << out.status() << "\n" << json;
+  ASSERT_EQ(out->size(), 1u);
+  const Span& got = out->spans()[0];
+  EXPECT_EQ(got.service_name(), "svc\"\\");
+  EXPECT_EQ(got.name, "bad\ufffd\ufffd utf8 \x01 \"q\"") << "ill-formed UTF-8 replaced, rest kept";
+  EXPECT_EQ(Attr(got.attributes, "k\"ey"), "s:00ff") << "bytes as Jaeger's hex rendering";
+  EXPECT_EQ(Attr(got.attributes, "list"), "s:[]");
+  ASSERT_EQ(got.events.size(), 2u);
+  EXPECT_EQ(got.events[0].name, "a|b") << "a '|' in the name: the attributes are left out";
+  EXPECT_EQ(got.events[1].name, "odd");
+  EXPECT_EQ(Attr(got.events[1].attributes, "nan"), "s:NaN");
+}
+
+// A key written from the span's own fields is not written again from its attributes, and a span
+// attribute replaces a resource attribute of the same key: the tags object has unique keys.
+TEST(ZipkinV2JsonEncode, TagKeysAreUnique) {
+  SpanBuilder b;
+  Span& s = b.Add(
+      {{"service.name", AnyValue::String("svc")}, {"host.name", AnyValue::String("from-resource")}},
+      Scope{.name = "lib"});
+  s.trace_id = {0, 1};
+  s.span_id = {2};
+  s.attributes = b.Copy({{"host.name", AnyValue::String("from-span")},
+                         {"error", AnyValue::Bool(true)},
+                         {"otel.scope.name", AnyValue::String("other")}});
+  s.status = {StatusCode::kError, "boom"};
+  const std::string json = EncodeZipkinV2Json(b.set().spans());
+  for (const char* key : {"\"host.name\"", "\"error\"", "\"otel.scope.name\""}) {
+    EXPECT_EQ(json.find(key), json.rfind(key)) << key << " in " << json;
+  }
+  absl::StatusOr<SpanSet> out = DecodeZipkinV2Json(json);
+  ASSERT_TRUE(out.ok()) << out.status();
+  EXPECT_EQ(Attr(out->spans()[0].resource->attributes, "host.name"), "s:from-span");
+  EXPECT_EQ(out->spans()[0].scope->name, "lib");
+  EXPECT_EQ(out->spans()[0].status.message, "boom");
 }
 
 }  // namespace
