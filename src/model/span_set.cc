@@ -1,5 +1,7 @@
 #include "model/span_set.h"
 
+#include "model/attribute_keys.h"
+
 #include <vector>
 
 namespace skua::model {
@@ -37,7 +39,7 @@ const Resource* SpanSet::CopyResource(const Resource& resource) {
   copy->attributes = CopyAttributes(resource.attributes);
   copy->dropped_attributes_count = resource.dropped_attributes_count;
   copy->schema_url = arena_.CopyString(resource.schema_url);
-  const AnyValue* service = FindAttribute(copy->attributes, "service.name");
+  const AnyValue* service = FindAttribute(copy->attributes, keys::kServiceNameKey);
   copy->service_name =
       service && service->type() == ValueType::kString ? service->string_value() : std::string_view();
   resources_.push_back(copy);
@@ -98,7 +100,7 @@ void SpanSet::CopySpans(std::span<const Span> spans) {
 const Resource* MakeResource(Arena& arena, Attributes attributes) {
   Resource* r = arena.New<Resource>();
   r->attributes = attributes;
-  const AnyValue* service = FindAttribute(attributes, "service.name");
+  const AnyValue* service = FindAttribute(attributes, keys::kServiceNameKey);
   r->service_name =
       service && service->type() == ValueType::kString ? service->string_value() : std::string_view();
   return r;

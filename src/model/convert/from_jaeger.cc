@@ -6,25 +6,27 @@
 // still there when the span is read back through the Jaeger API.
 #include "model/convert/from_jaeger.h"
 
+
 #include <cstdint>
 #include <optional>
 #include <string_view>
+#include "model/attribute_keys.h"
 
 namespace skua::model::convert {
 namespace {
+using keys::kServiceNameKey;
+using keys::kSpanKindKey;
+using keys::kStatusCodeKey;
+using keys::kStatusDescriptionKey;
+using keys::kErrorKey;
+using keys::kTraceStateKey;
+using keys::kScopeNameKey;
+using keys::kScopeVersionKey;
+using keys::kLibraryNameKey;
+using keys::kLibraryVersionKey;
+using keys::kEventKey;
+using keys::kRefTypeKey;
 
-constexpr std::string_view kServiceNameKey = "service.name";
-constexpr std::string_view kSpanKindKey = "span.kind";
-constexpr std::string_view kStatusCodeKey = "otel.status_code";
-constexpr std::string_view kStatusDescriptionKey = "otel.status_description";
-constexpr std::string_view kErrorKey = "error";
-constexpr std::string_view kTraceStateKey = "w3c.tracestate";
-constexpr std::string_view kScopeNameKey = "otel.scope.name";
-constexpr std::string_view kScopeVersionKey = "otel.scope.version";
-constexpr std::string_view kLibraryNameKey = "otel.library.name";
-constexpr std::string_view kLibraryVersionKey = "otel.library.version";
-constexpr std::string_view kEventKey = "event";
-constexpr std::string_view kRefTypeKey = "opentracing.ref_type";
 
 // Microseconds → nanoseconds, saturating instead of wrapping on absurd input.
 uint64_t MicrosToNanos(uint64_t us) { return us > UINT64_MAX / 1000 ? UINT64_MAX : us * 1000; }

@@ -11,15 +11,17 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
+#include "model/attribute_keys.h"
 
 namespace skua::model::jaeger {
 namespace {
+using keys::kServiceNameKey;
+using keys::kEventKey;
+using keys::kRefTypeKey;
+using keys::kSpanKindKey;
+using keys::kStatusCodeKey;
 
 constexpr std::string_view kNoServiceName = "OTLPResourceNoServiceName";
-constexpr std::string_view kServiceNameKey = "service.name";
-constexpr std::string_view kEventKey = "event";
-constexpr std::string_view kRefTypeKey = "opentracing.ref_type";
-constexpr std::string_view kSpanKindKey = "span.kind";
 constexpr char kHexDigits[] = "0123456789abcdef";
 
 // OTLP value → Jaeger tag (§1.9): maps and arrays become STRING tags holding JSON rendered into
@@ -156,9 +158,9 @@ void ConvertSpan(const model::Span& s, ProcessTable& processes, Arena& arena, Sp
     if (!kind.empty()) js.tags.push_back(Tag::String(kSpanKindKey, kind));
   }
   if (s.status.code == StatusCode::kOk) {
-    js.tags.push_back(Tag::String("otel.status_code", "OK"));
+    js.tags.push_back(Tag::String(kStatusCodeKey, "OK"));
   } else if (s.status.code == StatusCode::kError) {
-    js.tags.push_back(Tag::String("otel.status_code", "ERROR"));
+    js.tags.push_back(Tag::String(kStatusCodeKey, "ERROR"));
     js.tags.push_back(Tag::Bool("error", true));
   }
   if (!s.status.message.empty()) {
@@ -251,7 +253,7 @@ bool DerivedTagMatches(const model::Span& span, std::string_view key, std::strin
     std::string_view kind = SpanKindName(span.kind);
     return !kind.empty() && kind == value;
   }
-  if (key == "otel.status_code") {
+  if (key == kStatusCodeKey) {
     return (span.status.code == StatusCode::kOk && value == "OK") ||
            (span.status.code == StatusCode::kError && value == "ERROR");
   }

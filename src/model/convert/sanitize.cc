@@ -13,11 +13,12 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "simdjson.h"
+#include "model/attribute_keys.h"
 
 namespace skua::model::convert {
 namespace {
+using keys::kServiceNameKey;
 
-constexpr std::string_view kServiceNameKey = "service.name";
 constexpr std::string_view kEmptyServiceName = "empty-service-name";
 constexpr std::string_view kMissingServiceName = "missing-service-name";
 constexpr std::string_view kWrongTypeServiceName = "service-name-wrong-type";

@@ -10,11 +10,23 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "model/attribute_keys.h"
 #include "base/status.h"
 #include "simdjson.h"
 
 namespace skua::model::convert {
 namespace {
+using keys::kServiceNameKey;
+using keys::kSpanKindKey;
+using keys::kStatusCodeKey;
+using keys::kStatusDescriptionKey;
+using keys::kErrorKey;
+using keys::kTraceStateKey;
+using keys::kScopeNameKey;
+using keys::kScopeVersionKey;
+using keys::kLibraryNameKey;
+using keys::kLibraryVersionKey;
+using keys::kEventKey;
 
 namespace dom = simdjson::dom;
 
@@ -22,17 +34,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return absl::EqualsIgnoreCase(ToAbsl(a), ToAbsl(b));
 }
 
-constexpr std::string_view kServiceNameKey = "service.name";
-constexpr std::string_view kSpanKindKey = "span.kind";
-constexpr std::string_view kStatusCodeKey = "otel.status_code";
-constexpr std::string_view kStatusDescriptionKey = "otel.status_description";
-constexpr std::string_view kErrorKey = "error";
-constexpr std::string_view kTraceStateKey = "w3c.tracestate";
-constexpr std::string_view kScopeNameKey = "otel.scope.name";
-constexpr std::string_view kScopeVersionKey = "otel.scope.version";
-constexpr std::string_view kLibraryNameKey = "otel.library.name";
-constexpr std::string_view kLibraryVersionKey = "otel.library.version";
-constexpr std::string_view kEventKey = "event";
 
 // Jaeger's flag bits (jaeger-compat §1.4); the model keeps them in the low byte of Span::flags.
 constexpr uint32_t kSampledFlag = 1;
