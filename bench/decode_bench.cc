@@ -15,6 +15,7 @@
 #include "model/convert/jaeger_proto.h"
 #include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
+#include "model/convert/zipkin_json.h"
 #include "model/span_set.h"
 
 namespace skua::bench {
@@ -49,7 +50,9 @@ const Codec kCodecs[] = {
        if (!m.ok()) return m.status();
        return std::move(m->spans);
      }},
-    // Zipkin v2 JSON / protobuf: one line each here once a model → Zipkin encoder exists.
+    {"zipkin_v2_json", [](Spans s) { return Payloads{mc::EncodeZipkinV2Json(s)}; },
+     [](std::string_view b) { return mc::DecodeZipkinV2Json(b); }},
+    // Zipkin protobuf: one line here once a model → Zipkin protobuf encoder exists.
 };
 
 // The corpus' requests in `codec`'s wire form, encoded once per codec.

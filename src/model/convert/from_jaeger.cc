@@ -74,9 +74,19 @@ struct SpecialTags {
   SpanKind kind_value = SpanKind::kUnspecified;
   StatusCode code = StatusCode::kUnset;
 
+  // Bit i: tag i is consumed, for i < 64 (later indices take the slow comparison).
+  uint64_t consumed_mask = 0;
+
   bool Consumed(size_t i) const {
+    if (i < 64) return (consumed_mask >> i) & 1;
     return i == kind || i == status_code || i == status_description || i == error ||
            i == trace_state || i == scope_name || i == scope_version;
+  }
+  void ComputeMask() {
+    for (size_t i :
+         {kind, status_code, status_description, error, trace_state, scope_name, scope_version}) {
+      if (i < 64) consumed_mask |= uint64_t{1} << i;
+    }
   }
   size_t consumed_count() const {
     size_t n = 0;
@@ -106,36 +116,68 @@ SpecialTags FindSpecialTags(const std::vector<jaeger::Tag>& tags) {
     return true;
   };
 
+  // Every special key has its own length, so one length switch and a single comparison classify
+  // a tag (most tags are ordinary and leave at the switch). Duplicate lengths would not compile.
+  enum class Key { kOther, kKind, kCode, kDescription, kError, kTraceState, kScopeName,
+                   kScopeVersion, kLibraryName, kLibraryVersion };
+  auto classify = [](std::string_view key) {
+    auto is = [&](std::string_view special, Key k) { return key == special ? k : Key::kOther; };
+    switch (key.size()) {
+      case kSpanKindKey.size():
+        return is(kSpanKindKey, Key::kKind);
+      case kStatusCodeKey.size():
+        return is(kStatusCodeKey, Key::kCode);
+      case kStatusDescriptionKey.size():
+        return is(kStatusDescriptionKey, Key::kDescription);
+      case kErrorKey.size():
+        return is(kErrorKey, Key::kError);
+      case kTraceStateKey.size():
+        return is(kTraceStateKey, Key::kTraceState);
+      case kScopeNameKey.size():
+        return is(kScopeNameKey, Key::kScopeName);
+      case kScopeVersionKey.size():
+        return is(kScopeVersionKey, Key::kScopeVersion);
+      case kLibraryNameKey.size():
+        return is(kLibraryNameKey, Key::kLibraryName);
+      case kLibraryVersionKey.size():
+        return is(kLibraryVersionKey, Key::kLibraryVersion);
+      default:
+        return Key::kOther;
+    }
+  };
+
   for (size_t i = 0; i < tags.size(); ++i) {
     const jaeger::Tag& t = tags[i];
-    if (t.key == kSpanKindKey) {
+    const Key key = classify(t.key);
+    if (key == Key::kOther) continue;
+    if (key == Key::kKind) {
       if (!first(seen_kind) || t.type != jaeger::TagType::kString) continue;
       SpanKind kind = SpanKindFromName(t.str);
       if (kind != SpanKind::kUnspecified) {
         s.kind = i;
         s.kind_value = kind;
       }
-    } else if (t.key == kStatusCodeKey) {
+    } else if (key == Key::kCode) {
       if (!first(seen_code) || t.type != jaeger::TagType::kString) continue;
       if (t.str == "OK") code = StatusCode::kOk;
       if (t.str == "ERROR") code = StatusCode::kError;
       if (code != StatusCode::kUnset) s.status_code = i;
-    } else if (t.key == kStatusDescriptionKey) {
+    } else if (key == Key::kDescription) {
       if (first(seen_description) && IsNonEmptyString(t)) s.status_description = i;
-    } else if (t.key == kErrorKey) {
+    } else if (key == Key::kError) {
       if (!first(seen_error)) continue;
       bool is_true = (t.type == jaeger::TagType::kBool && t.bool_value) ||
                      (t.type == jaeger::TagType::kString && t.str == "true");
       if (is_true) error = i;
-    } else if (t.key == kTraceStateKey) {
+    } else if (key == Key::kTraceState) {
       if (first(seen_trace_state) && IsNonEmptyString(t)) s.trace_state = i;
-    } else if (t.key == kScopeNameKey) {
+    } else if (key == Key::kScopeName) {
       if (first(seen_scope_name) && IsNonEmptyString(t)) scope_name = i;
-    } else if (t.key == kScopeVersionKey) {
+    } else if (key == Key::kScopeVersion) {
       if (first(seen_scope_version) && IsNonEmptyString(t)) scope_version = i;
-    } else if (t.key == kLibraryNameKey) {
+    } else if (key == Key::kLibraryName) {
       if (first(seen_library_name) && IsNonEmptyString(t)) library_name = i;
-    } else if (t.key == kLibraryVersionKey) {
+    } else if (key == Key::kLibraryVersion) {
       if (first(seen_library_version) && IsNonEmptyString(t)) library_version = i;
     }
   }
@@ -151,6 +193,7 @@ SpecialTags FindSpecialTags(const std::vector<jaeger::Tag>& tags) {
     s.code = StatusCode::kError;
     s.error = error;
   }
+  s.ComputeMask();
   return s;
 }
 

@@ -185,21 +185,34 @@ class JaegerProtoDecoder : public protowire::WireReader {
       }
       if (!ok) return false;
     }
+    // Field by field rather than `out = jaeger::Tag::X(...)`: assigning a whole temporary made
+    // GCC build it on the stack with narrow stores and reload it with wide ones, a store-forwarding
+    // stall that cost more than the rest of this function.
+    out.key = key;
+    out.str = {};
+    out.bool_value = false;
+    out.int_value = 0;
+    out.float_value = 0;
     switch (type) {
       case kValueBool:
-        out = jaeger::Tag::Bool(key, bool_value != 0);
+        out.type = jaeger::TagType::kBool;
+        out.bool_value = bool_value != 0;
         break;
       case kValueInt64:
-        out = jaeger::Tag::Int(key, static_cast<int64_t>(int_value));
+        out.type = jaeger::TagType::kInt64;
+        out.int_value = static_cast<int64_t>(int_value);
         break;
       case kValueFloat64:
-        out = jaeger::Tag::Float(key, std::bit_cast<double>(float_bits));
+        out.type = jaeger::TagType::kFloat64;
+        out.float_value = std::bit_cast<double>(float_bits);
         break;
       case kValueBinary:
-        out = jaeger::Tag::Binary(key, binary);
+        out.type = jaeger::TagType::kBinary;
+        out.str = binary;
         break;
       default:
-        out = jaeger::Tag::String(key, str);
+        out.type = jaeger::TagType::kString;
+        out.str = str;
     }
     return true;
   }

@@ -297,7 +297,7 @@ absl::Status Reader::ReadMessageBegin(MessageHeader& out) {
   return ReadI32(out.seqid);
 }
 
-absl::Status Reader::ReadStructBegin() {
+absl::Status Reader::ReadStructBeginSlow() {
   if (absl::Status s = Enter(); !s.ok()) return s;
   if (protocol_ == Protocol::kCompact) {
     field_id_stack_.push_back(last_field_id_);
@@ -306,16 +306,7 @@ absl::Status Reader::ReadStructBegin() {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadStructEnd() {
-  if (depth_ > 0) --depth_;
-  if (protocol_ == Protocol::kCompact && !field_id_stack_.empty()) {
-    last_field_id_ = field_id_stack_.back();
-    field_id_stack_.pop_back();
-  }
-  return absl::OkStatus();
-}
-
-absl::Status Reader::ReadFieldBegin(FieldHeader& out) {
+absl::Status Reader::ReadFieldBeginSlow(FieldHeader& out) {
   if (p_ >= end_) return Truncated("field header");
   uint8_t b = *p_++;
   if (protocol_ == Protocol::kBinary) {
@@ -352,7 +343,7 @@ absl::Status Reader::ReadFieldBegin(FieldHeader& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadBool(bool& out) {
+absl::Status Reader::ReadBoolSlow(bool& out) {
   if (has_pending_bool_) {
     has_pending_bool_ = false;
     out = pending_bool_;
@@ -386,7 +377,7 @@ absl::Status Reader::ReadI16(int16_t& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadI32(int32_t& out) {
+absl::Status Reader::ReadI32Slow(int32_t& out) {
   if (protocol_ == Protocol::kBinary) {
     if (remaining() < 4) return Truncated("i32");
     out = static_cast<int32_t>(LoadBig32(p_));
@@ -400,7 +391,7 @@ absl::Status Reader::ReadI32(int32_t& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadI64(int64_t& out) {
+absl::Status Reader::ReadI64Slow(int64_t& out) {
   if (protocol_ == Protocol::kBinary) {
     if (remaining() < 8) return Truncated("i64");
     out = static_cast<int64_t>(LoadBig64(p_));
@@ -413,7 +404,7 @@ absl::Status Reader::ReadI64(int64_t& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadDouble(double& out) {
+absl::Status Reader::ReadDoubleSlow(double& out) {
   if (remaining() < 8) return Truncated("double");
   uint64_t bits = protocol_ == Protocol::kBinary ? LoadBig64(p_) : LoadLittle64(p_);
   p_ += 8;
@@ -421,7 +412,7 @@ absl::Status Reader::ReadDouble(double& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadString(std::string_view& out) {
+absl::Status Reader::ReadStringSlow(std::string_view& out) {
   uint64_t size;
   if (protocol_ == Protocol::kBinary) {
     if (remaining() < 4) return Truncated("string length");

@@ -4,6 +4,7 @@
 // can be skipped. Strings are returned as views into the input, which must outlive their use.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -72,6 +73,10 @@ class Reader {
   // A message header (strict or old-style binary; compact). Checks the protocol version.
   absl::Status ReadMessageBegin(MessageHeader& out);
 
+  // The hot methods below are defined inline at the end of this header: each handles the common
+  // well-formed case itself and leaves everything else (short input, compact varints longer than
+  // the fast path takes, every error) to its out-of-line *Slow twin, so both give identical
+  // results and messages.
   absl::Status ReadStructBegin();
   // Call after ReadFieldBegin returned kStop.
   absl::Status ReadStructEnd();
@@ -97,6 +102,17 @@ class Reader {
   absl::Status Skip(Type type);
 
  private:
+  absl::Status ReadStructBeginSlow();
+  absl::Status ReadFieldBeginSlow(FieldHeader& out);
+  absl::Status ReadBoolSlow(bool& out);
+  absl::Status ReadI32Slow(int32_t& out);
+  absl::Status ReadI64Slow(int64_t& out);
+  absl::Status ReadDoubleSlow(double& out);
+  absl::Status ReadStringSlow(std::string_view& out);
+  // Compact protocol: a varint that ends within the next 10 bytes (always, when that many bytes
+  // are left). Returns false, consuming nothing, when fewer are left or it runs longer.
+  bool FastVarint(uint64_t& out);
+
   absl::Status Error(std::string_view what) const;
   absl::Status Truncated(std::string_view what) const;
   absl::Status Enter();
@@ -122,5 +138,188 @@ class Reader {
 
 // Smallest encoding of one value of `type`, in bytes (used to bound element counts).
 size_t MinEncodedSize(Type type, Protocol protocol);
+
+// ---------------------------------------------------------------------------------------------
+// Inline fast paths (see the comment above ReadStructBegin).
+
+namespace reader_internal {
+// Bit i set: binary type id i is a valid non-stop field/element type.
+inline constexpr uint32_t kBinaryTypeMask = (1u << 2) | (1u << 3) | (1u << 4) | (1u << 6) |
+                                            (1u << 8) | (1u << 10) | (1u << 11) | (1u << 12) |
+                                            (1u << 13) | (1u << 14) | (1u << 15) | (1u << 16);
+// Compact type nibble → Type; kStop marks the nibbles the fast path leaves to the slow one
+// (stop itself and the invalid 14, 15).
+inline constexpr Type kCompactFieldTypes[16] = {
+    Type::kStop,   Type::kBool,   Type::kBool, Type::kByte, Type::kI16,  Type::kI32,
+    Type::kI64,    Type::kDouble, Type::kString, Type::kList, Type::kSet, Type::kMap,
+    Type::kStruct, Type::kUuid,   Type::kStop, Type::kStop};
+inline uint16_t LoadBig16(const uint8_t* p) { return static_cast<uint16_t>((p[0] << 8) | p[1]); }
+inline uint32_t LoadBig32(const uint8_t* p) {
+  return (uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) | p[3];
+}
+inline uint64_t LoadBig64(const uint8_t* p) {
+  return (uint64_t{LoadBig32(p)} << 32) | LoadBig32(p + 4);
+}
+inline int64_t ZigzagDecode(uint64_t n) {
+  return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1);
+}
+}  // namespace reader_internal
+
+inline bool Reader::FastVarint(uint64_t& out) {
+  if (end_ - p_ < 10) return false;
+  uint64_t result = 0;
+  for (int i = 0; i < 10; ++i) {
+    uint8_t b = p_[i];
+    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if (b < 0x80) {
+      p_ += i + 1;
+      out = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+inline absl::Status Reader::ReadStructBegin() {
+  if (depth_ < max_depth_) {
+    ++depth_;
+    if (protocol_ == Protocol::kCompact) {
+      field_id_stack_.push_back(last_field_id_);
+      last_field_id_ = 0;
+    }
+    return absl::OkStatus();
+  }
+  return ReadStructBeginSlow();
+}
+
+inline absl::Status Reader::ReadStructEnd() {
+  if (depth_ > 0) --depth_;
+  if (protocol_ == Protocol::kCompact && !field_id_stack_.empty()) {
+    last_field_id_ = field_id_stack_.back();
+    field_id_stack_.pop_back();
+  }
+  return absl::OkStatus();
+}
+
+inline absl::Status Reader::ReadFieldBegin(FieldHeader& out) {
+  if (p_ < end_) {
+    const uint8_t b = *p_;
+    if (protocol_ == Protocol::kBinary) {
+      if (b < 32 && ((reader_internal::kBinaryTypeMask >> b) & 1) && end_ - p_ >= 3) {
+        out.type = static_cast<Type>(b);
+        out.id = static_cast<int16_t>(reader_internal::LoadBig16(p_ + 1));
+        p_ += 3;
+        return absl::OkStatus();
+      }
+      if (b == 0) {
+        ++p_;
+        out.type = Type::kStop;
+        out.id = 0;
+        return absl::OkStatus();
+      }
+    } else {
+      const uint8_t nibble = b & 0x0f;
+      if (nibble == 0) {  // stop; its high nibble is ignored, as Thrift does
+        ++p_;
+        out.type = Type::kStop;
+        out.id = 0;
+        return absl::OkStatus();
+      }
+      const Type type = reader_internal::kCompactFieldTypes[nibble];
+      if (type != Type::kStop && (b >> 4) != 0) {
+        ++p_;
+        out.type = type;
+        out.id = static_cast<int16_t>(last_field_id_ + (b >> 4));
+        last_field_id_ = out.id;
+        if (type == Type::kBool) {
+          has_pending_bool_ = true;
+          pending_bool_ = nibble == 1;
+        }
+        return absl::OkStatus();
+      }
+    }
+  }
+  return ReadFieldBeginSlow(out);
+}
+
+inline absl::Status Reader::ReadBool(bool& out) {
+  if (has_pending_bool_) {
+    has_pending_bool_ = false;
+    out = pending_bool_;
+    return absl::OkStatus();
+  }
+  return ReadBoolSlow(out);
+}
+
+inline absl::Status Reader::ReadI32(int32_t& out) {
+  if (protocol_ == Protocol::kBinary) {
+    if (end_ - p_ >= 4) {
+      out = static_cast<int32_t>(reader_internal::LoadBig32(p_));
+      p_ += 4;
+      return absl::OkStatus();
+    }
+  } else {
+    const uint8_t* const saved = p_;
+    uint64_t raw;
+    if (FastVarint(raw)) {
+      if (raw <= UINT32_MAX) {
+        out = static_cast<int32_t>(reader_internal::ZigzagDecode(raw));
+        return absl::OkStatus();
+      }
+      p_ = saved;  // out of range: let the slow path report it
+    }
+  }
+  return ReadI32Slow(out);
+}
+
+inline absl::Status Reader::ReadI64(int64_t& out) {
+  if (protocol_ == Protocol::kBinary) {
+    if (end_ - p_ >= 8) {
+      out = static_cast<int64_t>(reader_internal::LoadBig64(p_));
+      p_ += 8;
+      return absl::OkStatus();
+    }
+  } else {
+    uint64_t raw;
+    if (FastVarint(raw)) {
+      out = reader_internal::ZigzagDecode(raw);
+      return absl::OkStatus();
+    }
+  }
+  return ReadI64Slow(out);
+}
+
+inline absl::Status Reader::ReadDouble(double& out) {
+  if (protocol_ == Protocol::kBinary && end_ - p_ >= 8) {
+    out = std::bit_cast<double>(reader_internal::LoadBig64(p_));
+    p_ += 8;
+    return absl::OkStatus();
+  }
+  return ReadDoubleSlow(out);
+}
+
+inline absl::Status Reader::ReadString(std::string_view& out) {
+  if (protocol_ == Protocol::kBinary) {
+    if (end_ - p_ >= 4) {
+      const uint32_t n = reader_internal::LoadBig32(p_);
+      if (n <= INT32_MAX && n <= static_cast<size_t>(end_ - p_) - 4) {
+        out = std::string_view(reinterpret_cast<const char*>(p_ + 4), n);
+        p_ += 4 + n;
+        return absl::OkStatus();
+      }
+    }
+  } else if (p_ < end_ && *p_ < 0x80 && *p_ <= static_cast<size_t>(end_ - p_) - 1) {
+    const size_t n = *p_;
+    out = std::string_view(reinterpret_cast<const char*>(p_ + 1), n);
+    p_ += 1 + n;
+    return absl::OkStatus();
+  }
+  // Through a local, so that the caller's string_view need not live in memory: a view stored
+  // as two words and reloaded as one 16-byte value stalls store forwarding.
+  std::string_view slow;
+  absl::Status status = ReadStringSlow(slow);
+  out = slow;
+  return status;
+}
 
 }  // namespace skua::model::thrift
