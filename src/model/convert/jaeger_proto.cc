@@ -27,7 +27,6 @@ namespace {
 using protowire::EmitBytesIfNotEmpty;
 using protowire::EmitVarintIfNotZero;
 using protowire::Encode;
-using protowire::ForEachLengthDelimited;
 using protowire::kFixed64;
 using protowire::kLen;
 using protowire::kVarint;
@@ -76,6 +75,8 @@ class JaegerProtoDecoder : public protowire::WireReader {
         return false;
       }
     }
+    // Pass 1 counted the spans: size the span vector once.
+    out_.spans().reserve(out_.spans().size() + span_count_);
     // Pass 2: the spans. The structure was validated above, so only tags need reading here.
     for (const uint8_t* p = begin; p < end;) {
       uint32_t tag;
@@ -93,11 +94,13 @@ class JaegerProtoDecoder : public protowire::WireReader {
   }
 
  private:
-  // Batch {repeated Span spans = 1; Process process = 2;}: the process part.
+  // Batch {repeated Span spans = 1; Process process = 2;}: the process part, and the number of
+  // spans (counted here rather than in a pass of its own, which would touch every span once more).
   bool ScanBatchForProcess(const uint8_t* p, const uint8_t* end) {
     while (p < end) {
       uint32_t tag;
       if (!ReadTag(p, end, tag)) return false;
+      if (tag == Tag(1, kLen)) ++span_count_;
       if (tag == Tag(2, kLen)) {
         const uint8_t* sub_end;
         if (!ReadLength(p, end, sub_end)) return false;
@@ -426,6 +429,7 @@ class JaegerProtoDecoder : public protowire::WireReader {
   }
 
   SpanSet& out_;
+  size_t span_count_ = 0;  // spans seen by pass 1
   jaeger::Span span_;  // reused for every span; strings are views into the input
   size_t logs_used_ = 0;
   std::vector<jaeger::Log> spare_logs_;
@@ -440,18 +444,6 @@ class JaegerProtoDecoder : public protowire::WireReader {
   const Resource* last_span_resource_ = nullptr;
   const Resource* no_process_resource_ = nullptr;
 };
-
-// Counts the spans of a request without decoding them, so the span vector is allocated once.
-size_t CountSpans(const uint8_t* p, const uint8_t* end) {
-  size_t count = 0;
-  ForEachLengthDelimited(p, end, [&](uint64_t field, const uint8_t* b, const uint8_t* b_end) {
-    if (field != 1) return;
-    ForEachLengthDelimited(b, b_end, [&](uint64_t field, const uint8_t*, const uint8_t*) {
-      if (field == 1) ++count;
-    });
-  });
-  return count;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Encoding, with protowire's two-pass sinks. Fields are written in field-number order and
@@ -560,7 +552,6 @@ absl::StatusOr<SpanSet> DecodeJaegerPostSpansRequest(std::string_view bytes) {
   // The arena holds every string once plus attribute arrays: start with one block that usually
   // holds everything.
   SpanSet out(bytes.size() * 2 + 4096);
-  out.spans().reserve(CountSpans(begin, end));
   JaegerProtoDecoder decoder(out);
   if (!decoder.DecodeRequest(begin, end)) {
     const protowire::DecodeError& e = decoder.error();
