@@ -6,5 +6,5 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release skua
 port="${QUERY_HTTP_SERVER_HOST_PORT:-:16686}"
-echo "skua: Jaeger query API and UI on http://localhost:${port##*:}/ (Ctrl-C to stop)"
+echo "skua: Jaeger query API on http://localhost:${port##*:}/api/services (the web UI is not built yet; Ctrl-C to stop)"
 exec build/release/src/cli/skua "$@"
