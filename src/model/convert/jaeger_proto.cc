@@ -52,11 +52,46 @@ uint64_t ToMicros(int64_t seconds, int32_t nanos) {
   return s * kMicrosPerSecond + sub;
 }
 
+// DecodeSimpleRequest's stand-in for the batch resource until the batch process is known.
+const Resource kPendingResource{};
+
 class JaegerProtoDecoder : public protowire::WireReader {
  public:
   explicit JaegerProtoDecoder(SpanSet& out) : out_(out) {
     span_.tags.reserve(16);
     span_.references.reserve(2);
+  }
+
+  // The common request in a single pass: every span uses the batch process, which (as Go writes
+  // it) may come after the spans. Spans are appended with a placeholder resource that is replaced
+  // once the whole request is read, so the input is walked once instead of twice (the extra walk
+  // costs a cache miss per span on large requests). Returns false, leaving `out` to be discarded,
+  // when the request is malformed or a span carries its own process: DecodeRequest, run on a
+  // fresh SpanSet, then gives the exact result and error.
+  bool DecodeSimpleRequest(const uint8_t* const begin, const uint8_t* const end) {
+    simple_ = true;
+    for (const uint8_t* p = begin; p < end;) {
+      uint32_t tag;
+      if (!ReadTag(p, end, tag)) return false;
+      if (tag == Tag(1, kLen)) {
+        const uint8_t* sub_end;
+        if (!ReadLength(p, end, sub_end)) return false;
+        if (!DecodeSimpleBatch(p, sub_end)) return false;
+        p = sub_end;
+      } else if (!SkipField(tag, p, end)) {
+        return false;
+      }
+    }
+    if (out_.spans().empty()) return true;
+    // What ResourceForSpan would have chosen for a span without a process of its own.
+    const Resource* resource = nullptr;
+    if (has_batch_process_) {
+      resource = BatchResource();
+    } else {
+      resource = no_process_resource_ = MakeResource(out_.arena(), {});
+    }
+    for (Span& span : out_.spans()) span.resource = resource;
+    return true;
   }
 
   // PostSpansRequest {Batch batch = 1;}. Repeated occurrences of `batch` merge, as protobuf merges
@@ -106,6 +141,28 @@ class JaegerProtoDecoder : public protowire::WireReader {
         if (!ReadLength(p, end, sub_end)) return false;
         if (!DecodeProcess(p, sub_end, batch_process_)) return false;
         has_batch_process_ = true;
+        p = sub_end;
+      } else if (!SkipField(tag, p, end)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // Batch {repeated Span spans = 1; Process process = 2;}, both parts, for DecodeSimpleRequest.
+  bool DecodeSimpleBatch(const uint8_t* p, const uint8_t* end) {
+    while (p < end) {
+      uint32_t tag;
+      if (!ReadTag(p, end, tag)) return false;
+      if (tag == Tag(1, kLen) || tag == Tag(2, kLen)) {
+        const uint8_t* sub_end;
+        if (!ReadLength(p, end, sub_end)) return false;
+        if (tag == Tag(1, kLen)) {
+          if (!DecodeSpan(p, sub_end)) return false;
+        } else {
+          if (!DecodeProcess(p, sub_end, batch_process_)) return false;
+          has_batch_process_ = true;
+        }
         p = sub_end;
       } else if (!SkipField(tag, p, end)) {
         return false;
@@ -375,7 +432,15 @@ class JaegerProtoDecoder : public protowire::WireReader {
     }
     if (span_.trace_id.IsZero()) return Fail("span has a missing or all-zero trace_id", begin);
     if (span_.span_id.IsZero()) return Fail("span has a missing or all-zero span_id", begin);
-    AppendFromJaegerSpan(span_, ResourceForSpan(), out_);
+    if (simple_) {
+      // A span process would need the batch process to choose its resource: not simple.
+      if (has_span_process_) return false;
+      // Every span of a simple request gets the same resource, so one placeholder (never
+      // dereferenced) makes AppendFromJaegerSpan share scopes exactly as the real one would.
+      AppendFromJaegerSpan(span_, &kPendingResource, out_);
+    } else {
+      AppendFromJaegerSpan(span_, ResourceForSpan(), out_);
+    }
     return true;
   }
 
@@ -429,6 +494,7 @@ class JaegerProtoDecoder : public protowire::WireReader {
   }
 
   SpanSet& out_;
+  bool simple_ = false;    // decoding with DecodeSimpleRequest
   size_t span_count_ = 0;  // spans seen by pass 1
   jaeger::Span span_;  // reused for every span; strings are views into the input
   size_t logs_used_ = 0;
@@ -551,6 +617,11 @@ absl::StatusOr<SpanSet> DecodeJaegerPostSpansRequest(std::string_view bytes) {
   const uint8_t* end = begin + bytes.size();
   // The arena holds every string once plus attribute arrays: start with one block that usually
   // holds everything.
+  {
+    SpanSet out(bytes.size() * 2 + 4096);
+    JaegerProtoDecoder decoder(out);
+    if (decoder.DecodeSimpleRequest(begin, end)) return out;
+  }
   SpanSet out(bytes.size() * 2 + 4096);
   JaegerProtoDecoder decoder(out);
   if (!decoder.DecodeRequest(begin, end)) {

@@ -274,6 +274,48 @@ TEST(JaegerProtoDecodeTest, ProcessInheritance) {
   EXPECT_THAT(Actual(*set), ElementsAreArray(Expected(request)));
 }
 
+// jaeger-compat §1.4: when no span carries its own process, the decoder reads the request in one
+// pass and resolves the batch resource at the end; the result must be the same as the two-pass
+// decode gives: every span shares the batch resource (decoded although it follows the spans),
+// repeated batches merge, and spans without any process share one empty resource.
+TEST(JaegerProtoDecodeTest, SinglePassWithoutSpanProcesses) {
+  pb::PostSpansRequest request = SampleRequest();
+  for (pb::Span& span : *request.mutable_batch()->mutable_spans()) span.clear_process();
+  absl::StatusOr<SpanSet> set = Decode(request);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_THAT(set->spans(), SizeIs(3));
+  for (const Span& span : set->spans()) {
+    EXPECT_EQ(span.resource, set->spans()[0].resource);
+    EXPECT_EQ(span.service_name(), "frontend");
+  }
+  const AnyValue* host = FindAttribute(set->spans()[2].resource->attributes, "hostname");
+  ASSERT_NE(host, nullptr);
+  EXPECT_EQ(host->string_value(), "host-1");
+  EXPECT_THAT(Actual(*set), ElementsAreArray(Expected(request)));
+
+  // Two batch fields: the merged process (service name of the last) applies to all spans.
+  pb::PostSpansRequest b;
+  b.mutable_batch()->mutable_process()->set_service_name("renamed");
+  *b.mutable_batch()->add_spans() = request.batch().spans(0);
+  b.mutable_batch()->mutable_spans(0)->set_span_id(Bytes8(0x99));
+  const std::string wire = request.SerializeAsString() + b.SerializeAsString();
+  pb::PostSpansRequest merged;
+  ASSERT_TRUE(merged.ParseFromString(wire));
+  set = DecodeJaegerPostSpansRequest(wire);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_THAT(set->spans(), SizeIs(4));
+  EXPECT_EQ(set->spans()[0].service_name(), "renamed");
+  EXPECT_EQ(set->spans()[0].resource, set->spans()[3].resource);
+  EXPECT_THAT(Actual(*set), ElementsAreArray(Expected(merged)));
+
+  // No process anywhere: one shared resource without attributes.
+  request.mutable_batch()->clear_process();
+  set = Decode(request);
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_THAT(set->spans()[0].resource->attributes, IsEmpty());
+  EXPECT_EQ(set->spans()[0].resource, set->spans()[2].resource);
+}
+
 // A span with no process and no batch process gets a resource without service.name, which the
 // sanitizer then names (§1.8); an empty process message means an empty service name.
 TEST(JaegerProtoDecodeTest, NoProcessAnywhere) {

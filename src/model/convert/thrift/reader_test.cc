@@ -437,6 +437,62 @@ TEST(ThriftMalformedTest, OverlongVarintAndOutOfRangeValues) {
   EXPECT_FALSE(r2.ReadI32(i32).ok());
 }
 
+// The reader's inline fast paths take over when enough input is left (10 bytes for a compact
+// varint); the out-of-line paths handle the end of the input. Both must read the same values and
+// reject the same malformed ones with the same message.
+TEST_P(BothProtocols, FastAndSlowPathsAgree) {
+  const Protocol protocol = GetParam();
+  std::string exact;
+  Writer w(protocol, exact);
+  const int64_t i64s[] = {0, -1, 300, std::numeric_limits<int64_t>::min(),
+                          std::numeric_limits<int64_t>::max()};
+  const int32_t i32s[] = {0, -1, 70000, std::numeric_limits<int32_t>::min()};
+  const std::string strings[] = {"", "x", std::string(127, 'a'), std::string(128, 'b')};
+  for (int64_t v : i64s) w.WriteI64(v);
+  for (int32_t v : i32s) w.WriteI32(v);
+  for (const std::string& v : strings) w.WriteString(v);
+  w.WriteDouble(2.5);
+  const std::string padded = exact + std::string(16, '\0');
+  for (const std::string* input : {static_cast<const std::string*>(&exact), &padded}) {
+    SCOPED_TRACE(input == &exact ? "exact" : "padded");
+    Reader r(*input, protocol);
+    for (int64_t want : i64s) {
+      int64_t v = 0;
+      ASSERT_TRUE(r.ReadI64(v).ok());
+      EXPECT_EQ(v, want);
+    }
+    for (int32_t want : i32s) {
+      int32_t v = 0;
+      ASSERT_TRUE(r.ReadI32(v).ok());
+      EXPECT_EQ(v, want);
+    }
+    for (const std::string& want : strings) {
+      std::string_view v;
+      ASSERT_TRUE(r.ReadString(v).ok());
+      EXPECT_EQ(v, want);
+    }
+    double d = 0;
+    ASSERT_TRUE(r.ReadDouble(d).ok());
+    EXPECT_EQ(d, 2.5);
+    EXPECT_EQ(r.position(), exact.size());
+  }
+  if (protocol == Protocol::kCompact) {
+    std::string big;
+    Writer::AppendVarint(uint64_t{1} << 33, big);
+    const std::string big_padded = big + std::string(16, '\0');
+    Reader slow(big, protocol), fast(big_padded, protocol);
+    int32_t v;
+    absl::Status slow_status = slow.ReadI32(v), fast_status = fast.ReadI32(v);
+    EXPECT_FALSE(fast_status.ok());
+    EXPECT_EQ(fast_status.message(), slow_status.message());
+  } else {
+    const std::string negative = std::string("\xff\xff\xff\xfe") + std::string(16, '\0');
+    Reader r(negative, protocol);
+    std::string_view v;
+    EXPECT_FALSE(r.ReadString(v).ok());
+  }
+}
+
 TEST(ThriftMalformedTest, BadMessageHeaders) {
   auto header_ok = [](const std::string& in, Protocol protocol) {
     Reader r(in, protocol);
