@@ -288,7 +288,7 @@ absl::Status Reader::ReadMessageBegin(MessageHeader& out) {
   }
   // Old (non-strict) form: name, type byte, seqid.
   if (absl::Status s = ReadString(out.name); !s.ok()) return s;
-  int8_t type;
+  int8_t type = 0;
   if (absl::Status s = ReadByte(type); !s.ok()) return s;
   if (!ValidMessageType(static_cast<uint8_t>(type))) {
     return Error(absl::StrCat("invalid message type ", type));
@@ -363,7 +363,7 @@ absl::Status Reader::ReadByte(int8_t& out) {
   return absl::OkStatus();
 }
 
-absl::Status Reader::ReadI16(int16_t& out) {
+absl::Status Reader::ReadI16Slow(int16_t& out) {
   if (protocol_ == Protocol::kBinary) {
     if (remaining() < 2) return Truncated("i16");
     out = static_cast<int16_t>(LoadBig16(p_));
@@ -459,7 +459,7 @@ absl::Status Reader::ReadListHeader(ListHeader& out, std::string_view what) {
   return Enter();
 }
 
-absl::Status Reader::ReadListBegin(ListHeader& out) { return ReadListHeader(out, "list"); }
+absl::Status Reader::ReadListBeginSlow(ListHeader& out) { return ReadListHeader(out, "list"); }
 absl::Status Reader::ReadSetBegin(ListHeader& out) { return ReadListHeader(out, "set"); }
 
 absl::Status Reader::ReadMapBegin(MapHeader& out) {

@@ -7,6 +7,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -105,12 +106,16 @@ class Reader {
   absl::Status ReadStructBeginSlow();
   absl::Status ReadFieldBeginSlow(FieldHeader& out);
   absl::Status ReadBoolSlow(bool& out);
+  absl::Status ReadI16Slow(int16_t& out);
   absl::Status ReadI32Slow(int32_t& out);
   absl::Status ReadI64Slow(int64_t& out);
   absl::Status ReadDoubleSlow(double& out);
   absl::Status ReadStringSlow(std::string_view& out);
+  absl::Status ReadListBeginSlow(ListHeader& out);
   // Compact protocol: a varint that ends within the next 10 bytes (always, when that many bytes
-  // are left). Returns false, consuming nothing, when fewer are left or it runs longer.
+  // are left). Returns false, consuming nothing, when fewer are left or it runs longer. Decodes
+  // the first 8 bytes at once, without a branch per byte (varint lengths vary from value to
+  // value, so a per-byte loop mispredicts).
   bool FastVarint(uint64_t& out);
 
   absl::Status Error(std::string_view what) const;
@@ -163,19 +168,57 @@ inline uint64_t LoadBig64(const uint8_t* p) {
 inline int64_t ZigzagDecode(uint64_t n) {
   return static_cast<int64_t>(n >> 1) ^ -static_cast<int64_t>(n & 1);
 }
+inline uint64_t LoadLittle64(const uint8_t* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    uint64_t v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+  } else {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+  }
+}
+// Packs the low 7 bits of each byte of `x` (byte 0 lowest) into 56 contiguous bits.
+inline uint64_t Pack7BitGroups(uint64_t x) {
+  x &= 0x7f7f7f7f7f7f7f7fULL;
+  x = (x & 0x007f007f007f007fULL) | ((x & 0x7f007f007f007f00ULL) >> 1);
+  x = (x & 0x00003fff00003fffULL) | ((x & 0x3fff00003fff0000ULL) >> 2);
+  return (x & 0x000000000fffffffULL) | ((x & 0x0fffffff00000000ULL) >> 4);
+}
+// Compact type nibble → smallest encoding of one list element of that type (0: not a valid
+// element type; the fast path leaves those to the slow one). Matches MinEncodedSize.
+inline constexpr uint8_t kCompactElementMinSize[16] = {0, 1, 1, 1, 1, 1, 1, 8,
+                                                       1, 1, 1, 1, 1, 16, 0, 0};
 }  // namespace reader_internal
 
 inline bool Reader::FastVarint(uint64_t& out) {
   if (end_ - p_ < 10) return false;
-  uint64_t result = 0;
-  for (int i = 0; i < 10; ++i) {
-    uint8_t b = p_[i];
-    result |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
-    if (b < 0x80) {
-      p_ += i + 1;
-      out = result;
-      return true;
-    }
+  if (*p_ < 0x80) {  // small values (enums, counts, short lengths) take one byte
+    out = *p_++;
+    return true;
+  }
+  const uint64_t word = reader_internal::LoadLittle64(p_);
+  const uint64_t ends = ~word & 0x8080808080808080ULL;  // bit 7 of each byte without a successor
+  if (ends != 0) {
+    const int bits = std::countr_zero(ends) + 1;  // 8, 16, …, 64: the bytes this varint takes
+    p_ += bits / 8;
+    out = reader_internal::Pack7BitGroups(word & (~uint64_t{0} >> (64 - bits)));
+    return true;
+  }
+  // 9 or 10 bytes. As in ReadVarint, the 10th byte contributes only its lowest bit.
+  const uint64_t low = reader_internal::Pack7BitGroups(word);
+  const uint8_t b8 = p_[8];
+  if (b8 < 0x80) {
+    p_ += 9;
+    out = low | (uint64_t{b8} << 56);
+    return true;
+  }
+  const uint8_t b9 = p_[9];
+  if (b9 < 0x80) {
+    p_ += 10;
+    out = low | (uint64_t{b8 & 0x7fu} << 56) | (uint64_t{b9} << 63);
+    return true;
   }
   return false;
 }
@@ -251,6 +294,27 @@ inline absl::Status Reader::ReadBool(bool& out) {
   return ReadBoolSlow(out);
 }
 
+inline absl::Status Reader::ReadI16(int16_t& out) {
+  if (protocol_ == Protocol::kBinary) {
+    if (end_ - p_ >= 2) {
+      out = static_cast<int16_t>(reader_internal::LoadBig16(p_));
+      p_ += 2;
+      return absl::OkStatus();
+    }
+  } else {
+    const uint8_t* const saved = p_;
+    uint64_t raw;
+    if (FastVarint(raw)) {
+      if (raw <= UINT16_MAX) {
+        out = static_cast<int16_t>(reader_internal::ZigzagDecode(raw));
+        return absl::OkStatus();
+      }
+      p_ = saved;  // out of range: let the slow path report it
+    }
+  }
+  return ReadI16Slow(out);
+}
+
 inline absl::Status Reader::ReadI32(int32_t& out) {
   if (protocol_ == Protocol::kBinary) {
     if (end_ - p_ >= 4) {
@@ -290,12 +354,32 @@ inline absl::Status Reader::ReadI64(int64_t& out) {
 }
 
 inline absl::Status Reader::ReadDouble(double& out) {
-  if (protocol_ == Protocol::kBinary && end_ - p_ >= 8) {
-    out = std::bit_cast<double>(reader_internal::LoadBig64(p_));
+  if (end_ - p_ >= 8) {
+    out = std::bit_cast<double>(protocol_ == Protocol::kBinary
+                                    ? reader_internal::LoadBig64(p_)
+                                    : reader_internal::LoadLittle64(p_));
     p_ += 8;
     return absl::OkStatus();
   }
   return ReadDoubleSlow(out);
+}
+
+inline absl::Status Reader::ReadListBegin(ListHeader& out) {
+  // Compact: a count below 15 travels in the header byte's high nibble.
+  if (protocol_ == Protocol::kCompact && p_ < end_ && depth_ < max_depth_) {
+    const uint8_t b = *p_;
+    const uint32_t size = b >> 4;
+    const uint8_t min_size = reader_internal::kCompactElementMinSize[b & 0x0f];
+    if (size != 15 && min_size != 0 &&
+        size * size_t{min_size} <= static_cast<size_t>(end_ - p_) - 1) {
+      ++p_;
+      out.element_type = reader_internal::kCompactFieldTypes[b & 0x0f];
+      out.size = size;
+      ++depth_;
+      return absl::OkStatus();
+    }
+  }
+  return ReadListBeginSlow(out);
 }
 
 inline absl::Status Reader::ReadString(std::string_view& out) {
@@ -308,11 +392,22 @@ inline absl::Status Reader::ReadString(std::string_view& out) {
         return absl::OkStatus();
       }
     }
-  } else if (p_ < end_ && *p_ < 0x80 && *p_ <= static_cast<size_t>(end_ - p_) - 1) {
-    const size_t n = *p_;
-    out = std::string_view(reinterpret_cast<const char*>(p_ + 1), n);
-    p_ += 1 + n;
-    return absl::OkStatus();
+  } else if (p_ < end_) {
+    if (*p_ < 0x80) {
+      if (*p_ <= static_cast<size_t>(end_ - p_) - 1) {
+        const size_t n = *p_;
+        out = std::string_view(reinterpret_cast<const char*>(p_ + 1), n);
+        p_ += 1 + n;
+        return absl::OkStatus();
+      }
+    } else if (end_ - p_ >= 2 && p_[1] < 0x80) {  // a two-byte length: 128 to 16383 bytes
+      const size_t n = (p_[0] & 0x7fu) | (size_t{p_[1]} << 7);
+      if (n <= static_cast<size_t>(end_ - p_) - 2) {
+        out = std::string_view(reinterpret_cast<const char*>(p_ + 2), n);
+        p_ += 2 + n;
+        return absl::OkStatus();
+      }
+    }
   }
   // Through a local, so that the caller's string_view need not live in memory: a view stored
   // as two words and reloaded as one 16-byte value stalls store forwarding.
