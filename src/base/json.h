@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/arena.h"
+
 namespace skua {
 
 // Appends `s` as a JSON string literal, quotes included, escaped as Go's encoding/json does
@@ -19,5 +21,9 @@ void AppendJsonString(std::string_view s, std::string& out);
 // Appends the standard base64 encoding of `bytes` (RFC 4648 §4 alphabet, '=' padding, no line
 // breaks; what Go's encoding/json uses for []byte). No quotes.
 void AppendBase64(std::string_view bytes, std::string& out);
+
+// Decodes standard or URL-safe base64, padded or not, into `arena`; `out` views the bytes.
+// False on malformed input.
+bool DecodeBase64(std::string_view in, Arena& arena, std::string_view& out);
 
 }  // namespace skua

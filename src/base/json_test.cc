@@ -82,3 +82,26 @@ TEST(AppendBase64Test, StandardAlphabetAndAppends) {
 
 }  // namespace
 }  // namespace skua
+
+namespace skua {
+namespace {
+
+TEST(DecodeBase64Test, StandardUrlSafePaddedAndUnpadded) {
+  Arena arena;
+  std::string_view out;
+  ASSERT_TRUE(DecodeBase64("Zm9vYmFy", arena, out));  // RFC 4648 test vector
+  EXPECT_EQ(out, "foobar");
+  ASSERT_TRUE(DecodeBase64("Zm9vYg==", arena, out));
+  EXPECT_EQ(out, "foob");
+  ASSERT_TRUE(DecodeBase64("Zm9vYg", arena, out));
+  EXPECT_EQ(out, "foob");
+  ASSERT_TRUE(DecodeBase64("-_8", arena, out));  // URL-safe alphabet: 0xfb 0xff
+  EXPECT_EQ(out, "\xfb\xff");
+  ASSERT_TRUE(DecodeBase64("", arena, out));
+  EXPECT_TRUE(out.empty());
+  EXPECT_FALSE(DecodeBase64("Zm9v!", arena, out));
+  EXPECT_FALSE(DecodeBase64("Z", arena, out));
+}
+
+}  // namespace
+}  // namespace skua

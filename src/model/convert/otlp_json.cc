@@ -33,43 +33,6 @@ inline bool Is(std::string_view key, std::string_view json_name, std::string_vie
 }
 inline bool Is(std::string_view key, std::string_view name) { return key == name; }
 
-// Decodes standard or URL-safe base64, padded or not, into `arena`. False on malformed input.
-bool DecodeBase64(std::string_view in, Arena& arena, std::string_view& out) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return false;
-  size_t out_size = in.size() / 4 * 3 + (in.size() % 4 == 0 ? 0 : in.size() % 4 - 1);
-  if (out_size == 0) {
-    out = {};
-    return true;
-  }
-  char* dst = static_cast<char*>(arena.Allocate(out_size, 1));
-  size_t n = 0;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    int v;
-    if (c >= 'A' && c <= 'Z')
-      v = c - 'A';
-    else if (c >= 'a' && c <= 'z')
-      v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9')
-      v = c - '0' + 52;
-    else if (c == '+' || c == '-')
-      v = 62;
-    else if (c == '/' || c == '_')
-      v = 63;
-    else
-      return false;
-    acc = (acc << 6) | static_cast<uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      dst[n++] = static_cast<char>(acc >> bits);
-    }
-  }
-  out = std::string_view(dst, n);
-  return true;
-}
 
 class JsonDecoder {
  public:

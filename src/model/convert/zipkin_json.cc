@@ -40,39 +40,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return absl::EqualsIgnoreCase(ToAbsl(a), ToAbsl(b));
 }
 
-// Decodes standard or URL-safe base64, padded or not, into `arena`. False on malformed input.
-bool DecodeBase64(std::string_view in, Arena& arena, std::string_view& out) {
-  while (!in.empty() && in.back() == '=') in.remove_suffix(1);
-  if (in.size() % 4 == 1) return false;
-  char* dst = arena.AllocateArray<char>(in.size() * 3 / 4 + 1);
-  size_t n = 0;
-  uint32_t acc = 0;
-  int bits = 0;
-  for (char c : in) {
-    uint32_t v;
-    if (c >= 'A' && c <= 'Z') {
-      v = static_cast<uint32_t>(c - 'A');
-    } else if (c >= 'a' && c <= 'z') {
-      v = static_cast<uint32_t>(c - 'a' + 26);
-    } else if (c >= '0' && c <= '9') {
-      v = static_cast<uint32_t>(c - '0' + 52);
-    } else if (c == '+' || c == '-') {
-      v = 62;
-    } else if (c == '/' || c == '_') {
-      v = 63;
-    } else {
-      return false;
-    }
-    acc = (acc << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      dst[n++] = static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  out = std::string_view(dst, n);
-  return true;
-}
 
 enum class Version { kV1, kV2 };
 
