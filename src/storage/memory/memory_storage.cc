@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "base/logging.h"
 #include "model/convert/jaeger.h"
+#include "storage/span_match.h"
 
 namespace skua::storage::memory {
 namespace {
@@ -26,77 +27,8 @@ constexpr uint64_t kIndexEntryOverhead = 64;
 // would exceed this many spans; segments this large have negligible per-segment overhead.
 constexpr size_t kCompactLimitSpans = 4096;
 
-bool EventsEqual(std::span<const model::Event> a, std::span<const model::Event> b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].time_unix_nano != b[i].time_unix_nano || a[i].name != b[i].name ||
-        a[i].dropped_attributes_count != b[i].dropped_attributes_count ||
-        !model::AttributesEqual(a[i].attributes, b[i].attributes)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool LinksEqual(std::span<const model::Link> a, std::span<const model::Link> b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (a[i].trace_id != b[i].trace_id || a[i].span_id != b[i].span_id ||
-        a[i].trace_state != b[i].trace_state || a[i].flags != b[i].flags ||
-        a[i].dropped_attributes_count != b[i].dropped_attributes_count ||
-        !model::AttributesEqual(a[i].attributes, b[i].attributes)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Span identity for idempotent writes: IDs and every field of content, including the resource
-// and scope it came from.
-bool SpanContentEquals(const model::Span& a, const model::Span& b) {
-  if (a.trace_id != b.trace_id || a.span_id != b.span_id || a.parent_span_id != b.parent_span_id ||
-      a.trace_state != b.trace_state || a.flags != b.flags || a.name != b.name ||
-      a.kind != b.kind || a.start_time_unix_nano != b.start_time_unix_nano ||
-      a.end_time_unix_nano != b.end_time_unix_nano ||
-      a.dropped_attributes_count != b.dropped_attributes_count ||
-      a.dropped_events_count != b.dropped_events_count ||
-      a.dropped_links_count != b.dropped_links_count || a.status.code != b.status.code ||
-      a.status.message != b.status.message) {
-    return false;
-  }
-  if (!model::AttributesEqual(a.attributes, b.attributes) || !EventsEqual(a.events, b.events) ||
-      !LinksEqual(a.links, b.links)) {
-    return false;
-  }
-  if ((a.resource == nullptr) != (b.resource == nullptr)) return false;
-  if (a.resource != nullptr && !model::ResourceEquals(*a.resource, *b.resource)) return false;
-  if ((a.scope == nullptr) != (b.scope == nullptr)) return false;
-  if (a.scope != nullptr && !model::ScopeEquals(*a.scope, *b.scope)) return false;
-  return true;
-}
-
 uint64_t SegmentBytes(const model::SpanSet& seg) {
   return seg.bytes_used() + seg.size() * kPerSpanOverhead;
-}
-
-// The span predicates of jaeger-compat §3.2: service and operation exact, start inclusive,
-// durations inclusive with 0 = unbounded, every tag on this one span.
-bool SpanMatches(const model::Span& span, const TraceQuery& query) {
-  if (!query.service_name.empty() && span.service_name() != query.service_name) return false;
-  if (!query.operation_name.empty() && span.name != query.operation_name) return false;
-  if (span.start_time_unix_nano < query.start_time_min ||
-      span.start_time_unix_nano > query.start_time_max) {
-    return false;
-  }
-  const uint64_t duration = span.duration_nanos();
-  if (query.duration_min != 0 && duration < query.duration_min) return false;
-  if (query.duration_max != 0 && duration > query.duration_max) return false;
-  for (const auto& [key, value] : query.tags) {
-    // Span, resource, scope and event attributes and the derived tags (otel.scope.*, span.kind,
-    // error, …); link attributes are not searched.
-    if (!model::jaeger::SpanHasTag(span, key, value)) return false;
-  }
-  return true;
 }
 
 // Debian's abseil has its own string_view type; heterogeneous hash lookups need it.
@@ -490,6 +422,53 @@ absl::StatusOr<std::vector<MemoryStorage::Candidate>> MemoryStorage::Search(
   std::partial_sort(matches.begin(), matches.begin() + keep, matches.end(), newer);
   matches.resize(keep);
   return matches;
+}
+
+absl::StatusOr<std::vector<MemoryStorage::TraceMatch>> MemoryStorage::FindMatches(
+    std::string_view tenant, const TraceQuery& query) const {
+  auto matches = Search(tenant, query);
+  if (!matches.ok()) return matches.status();
+  std::vector<TraceMatch> out;
+  out.reserve(matches->size());
+  for (const Candidate& c : *matches) {
+    TraceMatch m;
+    m.trace_id = c.id;
+    m.newest_match = c.newest_match;
+    m.start_time = UINT64_MAX;
+    for (const Segment& seg : c.segments) {
+      for (const model::Span& span : seg->spans()) {
+        m.start_time = std::min(m.start_time, span.start_time_unix_nano);
+        m.end_time =
+            std::max(m.end_time, std::max(span.end_time_unix_nano, span.start_time_unix_nano));
+      }
+    }
+    out.push_back(m);
+  }
+  return out;
+}
+
+absl::Status MemoryStorage::ForEachTrace(
+    const std::function<bool(std::string_view tenant, model::SpanSet trace)>& fn) const {
+  // Snapshot (tenant, segments) pairs under the lock, copy and call outside it.
+  std::vector<std::pair<std::string, std::vector<Segment>>> snapshot;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (closed_) return ClosedError();
+    snapshot.reserve(traces_);
+    for (const auto& [name, t] : tenants_) {
+      for (const auto& [id, entry] : t->traces) {
+        if (entry->span_count > 0) snapshot.emplace_back(name, entry->segments);
+      }
+    }
+  }
+  for (const auto& [tenant, segments] : snapshot) {
+    size_t bytes = 0;
+    for (const Segment& seg : segments) bytes += seg->bytes_used();
+    model::SpanSet trace(std::clamp<size_t>(bytes, 512, Arena::kMaxBlockSize));
+    for (const Segment& seg : segments) trace.CopySpans(seg->spans());
+    if (!fn(tenant, std::move(trace))) break;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status MemoryStorage::GetTraces(std::string_view tenant,

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -102,6 +103,23 @@ class MemoryStorage final : public Storage,
   uint64_t bytes_used() const;
   // Traces evicted by either bound since construction.
   uint64_t evicted_traces() const;
+
+  // For stores that keep recent spans in a MemoryStorage (the embedded store's head).
+  struct TraceMatch {
+    model::TraceId trace_id;
+    uint64_t newest_match = 0;  // start of the newest span matching the query
+    uint64_t start_time = 0;    // earliest span start of the trace
+    uint64_t end_time = 0;      // latest span end of the trace
+  };
+  // The traces of `tenant` with a span matching `query`, newest match first (trace ID breaks
+  // ties), at most query.num_traces. InvalidArgument if num_traces <= 0.
+  absl::StatusOr<std::vector<TraceMatch>> FindMatches(std::string_view tenant,
+                                                      const TraceQuery& query) const;
+  // Calls `fn(tenant, trace)` with a deep copy of every stored trace, tenant by tenant, in no
+  // particular order, until `fn` returns false. Writes that race with the walk may or may not be
+  // seen. Unavailable once closed.
+  absl::Status ForEachTrace(
+      const std::function<bool(std::string_view tenant, model::SpanSet trace)>& fn) const;
 
   static constexpr size_t kMaxChunkSpans = 1000;
 
