@@ -6,5 +6,30 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/build.sh release skua
 port="${QUERY_HTTP_SERVER_HOST_PORT:-:16686}"
+# Where the spans are kept: the same settings skua reads (flags win over the environment).
+storage="${SPAN_STORAGE_TYPE:-embedded}"
+data="${EMBEDDED_DIRECTORY:-}"
+prev=""
+for arg in "$@"; do
+  case "$prev" in
+    --span-storage.type) storage="$arg" ;;
+    --embedded.directory) data="$arg" ;;
+  esac
+  case "$arg" in
+    --span-storage.type=*) storage="${arg#*=}" ;;
+    --embedded.directory=*) data="${arg#*=}" ;;
+  esac
+  prev="$arg"
+done
+if [[ -z "$data" && "$storage" == badger ]]; then
+  data="${BADGER_DIRECTORY_VALUE:-${BADGER_DIRECTORY_KEY:-}}"
+fi
 echo "skua: Jaeger query API on http://localhost:${port##*:}/api/services (the web UI is not built yet; Ctrl-C to stop)"
+if [[ "$storage" == memory ]]; then
+  echo "skua: spans are kept in memory only (SPAN_STORAGE_TYPE=memory) and lost on restart"
+elif [[ "$storage" == badger && "${BADGER_EPHEMERAL:-}" == true ]]; then
+  echo "skua: spans are kept in a temporary directory removed at exit (BADGER_EPHEMERAL=true)"
+else
+  echo "skua: spans are kept in $(realpath -m "${data:-./skua-data}") (--embedded.directory or EMBEDDED_DIRECTORY to change)"
+fi
 exec build/release/src/cli/skua "$@"

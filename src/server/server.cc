@@ -1,9 +1,16 @@
 #include "server/server.h"
 
+#include <stdlib.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <system_error>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "admin/admin_server.h"
 #include "base/logging.h"
 #include "base/metrics.h"
@@ -18,6 +25,7 @@
 #include "receivers/receiver.h"
 #include "receivers/zipkin/zipkin_receiver.h"
 #include "server/ports.h"
+#include "storage/embedded/embedded_storage.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
 
@@ -26,16 +34,134 @@ namespace {
 
 std::string Port(int port) { return absl::StrCat(":", port); }
 
+absl::StatusOr<absl::Duration> GetDuration(const config::FlagSet& f, std::string_view name) {
+  SKUA_ASSIGN_OR_RETURN(int64_t nanos, f.GetDurationNanos(name));
+  return absl::Nanoseconds(nanos);
+}
+
+// The embedded store's options from the embedded.* flags; with SPAN_STORAGE_TYPE=badger also
+// from Jaeger's badger.* settings that were given explicitly (an explicit embedded.* flag wins).
+// Jaeger's Badger defaults to a temporary directory and unsynced writes; skua does neither unless
+// asked explicitly (BADGER_EPHEMERAL=true, BADGER_CONSISTENCY / BADGER_SYNC_WRITES=false).
+absl::Status ParseEmbeddedOptions(const config::FlagSet& f, bool badger,
+                                  storage::embedded::EmbeddedOptions& o, bool& ephemeral,
+                                  std::string& badger_note) {
+  o.directory = f.GetString("embedded.directory");
+  SKUA_ASSIGN_OR_RETURN(o.retention, GetDuration(f, "embedded.retention"));
+  SKUA_ASSIGN_OR_RETURN(o.max_disk_bytes, f.GetBytes("embedded.max-disk-bytes"));
+  SKUA_ASSIGN_OR_RETURN(o.head_max_bytes, f.GetBytes("embedded.head-max-bytes"));
+  SKUA_ASSIGN_OR_RETURN(o.head_max_age, GetDuration(f, "embedded.head-max-age"));
+  SKUA_ASSIGN_OR_RETURN(o.cache_bytes, f.GetBytes("embedded.cache-bytes"));
+  SKUA_ASSIGN_OR_RETURN(o.sync_before_ack, f.GetBool("embedded.sync-before-ack"));
+  SKUA_ASSIGN_OR_RETURN(o.maintenance_interval, GetDuration(f, "embedded.maintenance-interval"));
+  ephemeral = false;
+  if (!badger) return absl::OkStatus();
+
+  std::vector<std::string> mapped;
+  auto given = [&](std::string_view name) { return f.IsSet(name) && !f.GetString(name).empty(); };
+  if (given("badger.ephemeral")) {
+    SKUA_ASSIGN_OR_RETURN(ephemeral, f.GetBool("badger.ephemeral"));
+    mapped.push_back(ephemeral ? "BADGER_EPHEMERAL=true -> a temporary directory removed at exit"
+                               : "BADGER_EPHEMERAL=false -> keep the data (skua's default)");
+  }
+  const char* dir_flag = given("badger.directory-value") ? "badger.directory-value"
+                         : given("badger.directory-key")   ? "badger.directory-key"
+                                                           : nullptr;
+  if (dir_flag != nullptr) {
+    std::string env = config::FlagSet::EnvName(dir_flag);
+    if (ephemeral) {
+      mapped.push_back(absl::StrCat(env, " ignored (ephemeral)"));
+    } else if (f.IsSet("embedded.directory")) {
+      mapped.push_back(absl::StrCat(env, " ignored (embedded.directory is set)"));
+    } else {
+      o.directory = f.GetString(dir_flag);
+      mapped.push_back(absl::StrCat(env, " -> embedded.directory=", o.directory));
+    }
+    if (dir_flag == std::string_view("badger.directory-value") && given("badger.directory-key")) {
+      mapped.push_back("BADGER_DIRECTORY_KEY not used (one directory holds keys and values)");
+    }
+  }
+  if (given("badger.span-store-ttl") && !f.IsSet("embedded.retention")) {
+    SKUA_ASSIGN_OR_RETURN(o.retention, GetDuration(f, "badger.span-store-ttl"));
+    mapped.push_back(absl::StrCat("BADGER_SPAN_STORE_TTL -> embedded.retention=",
+                                  f.GetString("badger.span-store-ttl")));
+  }
+  if (given("badger.consistency") && !f.IsSet("embedded.sync-before-ack")) {
+    SKUA_ASSIGN_OR_RETURN(o.sync_before_ack, f.GetBool("badger.consistency"));
+    mapped.push_back(
+        absl::StrCat("BADGER_CONSISTENCY/BADGER_SYNC_WRITES -> embedded.sync-before-ack=",
+                     o.sync_before_ack ? "true" : "false"));
+  }
+  if (given("badger.maintenance-interval") && !f.IsSet("embedded.maintenance-interval")) {
+    SKUA_ASSIGN_OR_RETURN(o.maintenance_interval, GetDuration(f, "badger.maintenance-interval"));
+    mapped.push_back(absl::StrCat("BADGER_MAINTENANCE_INTERVAL -> embedded.maintenance-interval=",
+                                  f.GetString("badger.maintenance-interval")));
+  }
+  badger_note = absl::StrCat(
+      "SPAN_STORAGE_TYPE=badger: using skua's embedded store; ",
+      mapped.empty() ? std::string("no BADGER_* setting given")
+                     : absl::StrCat("mapped ", absl::StrJoin(mapped, ", ")),
+      !ephemeral && o.sync_before_ack
+          ? "; unlike Jaeger's Badger defaults (ephemeral, unsynced), the data is kept on disk "
+            "and synced before each acknowledgement"
+      : !ephemeral ? "; unlike Jaeger's Badger default (ephemeral), the data is kept on disk"
+      : o.sync_before_ack
+          ? "; unlike Jaeger's Badger default (unsynced), writes are synced before each "
+            "acknowledgement"
+          : "");
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 void DefineAllInOneFlags(config::FlagSet& f) {
-  f.Define("span-storage.type", "memory",
-           "Storage backend (env SPAN_STORAGE_TYPE as in Jaeger). Available: memory.");
+  f.Define("span-storage.type", "embedded",
+           "Storage backend (env SPAN_STORAGE_TYPE as in Jaeger). Available: embedded, memory. "
+           "embedded is the durable on-disk store (embedded.* flags); badger is accepted as an "
+           "alias of embedded, with Jaeger's BADGER_* settings mapped (badger.* flags).");
   f.Define("memory.max-traces", "100000",
            "Most traces the memory store keeps; the oldest whole trace is evicted first. 0 = no "
            "count limit (the byte budget still applies).");
   f.Define("memory.max-bytes", "1GiB",
            "Memory budget of the memory store (spans and indexes); oldest traces evicted first.");
+  f.Define("embedded.directory", "./skua-data",
+           "Data directory of the embedded store (write-ahead log wal/, blocks/, MANIFEST); "
+           "created if missing. One skua process at a time: it holds a lock in the directory.");
+  f.Define("embedded.retention", "72h",
+           "Spans older than this are deleted, a whole block at a time (Go duration, e.g. 168h).");
+  f.Define("embedded.max-disk-bytes", "0",
+           "Disk quota of the data directory (blocks and log), bytes or with a KiB/MiB/GiB/TiB "
+           "suffix; past it the oldest blocks are deleted first. 0 = no quota.");
+  f.Define("embedded.head-max-bytes", "128MiB",
+           "The in-memory head (the newest spans, searchable at once) is flushed to a block file "
+           "once it holds this much.");
+  f.Define("embedded.head-max-age", "10m",
+           "The head is also flushed once its oldest span arrived this long ago (Go duration).");
+  f.Define("embedded.cache-bytes", "256MiB", "Memory for decoded block sections (read cache).");
+  f.Define("embedded.sync-before-ack", "true",
+           "Acknowledge a batch only once its log record is synced to disk (fdatasync, shared by "
+           "concurrent writers). false trades durability for latency: a crash of skua loses "
+           "nothing, a crash of the machine may lose the last acknowledged batches.");
+  f.Define("embedded.maintenance-interval", "1m",
+           "How often retention and the disk quota are enforced (Go duration).");
+  // Jaeger's Badger settings, read only with span-storage.type=badger (jaeger-compat §7.2).
+  f.Define("badger.directory-value", "",
+           "With span-storage.type=badger: the embedded store's directory (as "
+           "embedded.directory, which wins when both are set).");
+  f.Define("badger.directory-key", "",
+           "With span-storage.type=badger: the directory when badger.directory-value is unset "
+           "(skua keeps keys and values in one directory).");
+  f.Define("badger.span-store-ttl", "72h",
+           "With span-storage.type=badger: as embedded.retention.");
+  f.Define("badger.ephemeral", "false",
+           "With span-storage.type=badger: true = a fresh temporary directory, removed at exit. "
+           "Jaeger's default is true; skua keeps the data unless this is set explicitly.");
+  f.Define("badger.consistency", "true",
+           "With span-storage.type=badger: false = embedded.sync-before-ack=false. Jaeger's "
+           "default is false (no sync); skua stays durable unless this is set to false "
+           "explicitly.");
+  f.Define("badger.maintenance-interval", "5m",
+           "With span-storage.type=badger, when set: as embedded.maintenance-interval.");
   f.Define("collector.otlp.enabled", "true", "Enable the OTLP receivers.");
   f.Define("collector.otlp.grpc.host-port", Port(kOtlpGrpcPort), "OTLP gRPC listen address.");
   f.Define("collector.otlp.http.host-port", Port(kOtlpHttpPort), "OTLP HTTP listen address.");
@@ -79,6 +205,8 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   // Environment names of older Jaeger releases, still found in deployment files.
   f.AddEnvAlias("collector.grpc-server.host-port", "COLLECTOR_GRPC_HOST_PORT");
   f.AddEnvAlias("collector.http-server.host-port", "COLLECTOR_HTTP_HOST_PORT");
+  // Jaeger v2's name for Badger's SyncWrites (v1's flag is badger.consistency).
+  f.AddEnvAlias("badger.consistency", "BADGER_SYNC_WRITES");
 }
 
 namespace {
@@ -86,8 +214,13 @@ namespace {
 class AllInOneImpl : public AllInOne {
  public:
   struct Config {
-    std::string storage_type;
+    std::string storage_type;  // "memory" or "embedded" (also when selected as "badger")
     storage::memory::MemoryOptions memory;
+    storage::embedded::EmbeddedOptions embedded;  // metrics are set in Start
+    // The embedded store goes to a fresh temporary directory, removed at Stop (BADGER_EPHEMERAL).
+    bool embedded_ephemeral = false;
+    // With SPAN_STORAGE_TYPE=badger: the one log line saying how Badger's settings were mapped.
+    std::string badger_note;
     bool otlp_enabled = true;
     receivers::otlp::OtlpReceiverOptions otlp;
     receivers::zipkin::ZipkinReceiverOptions zipkin;
@@ -112,7 +245,11 @@ class AllInOneImpl : public AllInOne {
         admin::VersionInfo{version_.git_commit, version_.git_version, version_.build_date});
     SKUA_RETURN_IF_ERROR(admin_->Start());
 
-    storage_ = storage::memory::NewMemoryStorage(config_.memory);
+    absl::Status s = OpenStorage();
+    if (!s.ok()) {
+      Stop();
+      return s;
+    }
     pipeline_ = std::make_unique<pipeline::Pipeline>(config_.pipeline, storage_->writer(), metrics_);
     query_ = std::make_unique<query::QueryService>(*storage_, config_.query);
 
@@ -127,7 +264,7 @@ class AllInOneImpl : public AllInOne {
                           res.content_type = "text/plain; charset=utf-8";
                           res.body = "404 page not found\n";
                         }));
-    absl::Status s = query_http_->Start();
+    s = query_http_->Start();
     if (!s.ok()) {
       Stop();
       return s;
@@ -170,11 +307,20 @@ class AllInOneImpl : public AllInOne {
     if (pipeline_) pipeline_->Stop();
     if (query_http_) query_http_->Stop();
     if (storage_) IgnoreError(storage_->Close(), "shutting down; nothing left to do with errors");
+    if (!ephemeral_directory_.empty()) {
+      std::error_code ec;
+      std::filesystem::remove_all(ephemeral_directory_, ec);
+      if (ec) {
+        SKUA_LOG(WARNING) << "cannot remove the temporary data directory " << ephemeral_directory_
+                          << ": " << ec.message();
+      }
+    }
     if (admin_) admin_->Stop();
   }
 
   std::string Describe() const override {
     std::string out = absl::StrCat("storage: ", config_.storage_type);
+    if (!data_directory_.empty()) absl::StrAppend(&out, " in ", data_directory_);
     for (const auto& receiver : receivers_) absl::StrAppend(&out, "; ", receiver->Describe());
     if (query_http_) {
       absl::StrAppend(&out, "; query :", query_http_->port(), "; admin ", config_.admin_host_port,
@@ -186,6 +332,41 @@ class AllInOneImpl : public AllInOne {
   }
 
  private:
+  // Creates storage_ from the configuration. For the embedded store: opens (or creates) its data
+  // directory, replaying the log; errors name the directory (e.g. held by another skua).
+  absl::Status OpenStorage() {
+    if (config_.storage_type != "embedded") {
+      storage_ = storage::memory::NewMemoryStorage(config_.memory);
+      return absl::OkStatus();
+    }
+    if (!config_.badger_note.empty()) {
+      SKUA_LOG(INFO) << config_.badger_note;
+    }
+    storage::embedded::EmbeddedOptions options = config_.embedded;
+    options.metrics = &metrics_;
+    if (config_.embedded_ephemeral) {
+      const char* tmp = std::getenv("TMPDIR");
+      std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
+                                         "/skua-ephemeral-XXXXXX");
+      if (mkdtemp(pattern.data()) == nullptr) {
+        return absl::UnavailableError(
+            absl::StrCat("cannot create a temporary data directory like ", pattern));
+      }
+      ephemeral_directory_ = options.directory = pattern;
+    }
+    std::error_code ec;
+    std::filesystem::path absolute = std::filesystem::absolute(options.directory, ec);
+    data_directory_ = ec ? options.directory : absolute.lexically_normal().string();
+    auto opened = storage::embedded::OpenEmbeddedStorage(std::move(options));
+    if (!opened.ok()) {
+      return absl::Status(opened.status().code(),
+                          absl::StrCat("cannot open the embedded store in ", data_directory_, ": ",
+                                       std::string(StatusMessage(opened.status()))));
+    }
+    storage_ = std::move(*opened);
+    return absl::OkStatus();
+  }
+
   Config config_;
   VersionInfo version_;
   Metrics metrics_;
@@ -196,6 +377,8 @@ class AllInOneImpl : public AllInOne {
   std::unique_ptr<query::QueryService> query_;
   std::unique_ptr<net::HttpServer> query_http_;
   std::vector<std::unique_ptr<receivers::Receiver>> receivers_;
+  std::string data_directory_;       // the embedded store's directory, absolute; "" for memory
+  std::string ephemeral_directory_;  // removed at Stop; "" unless BADGER_EPHEMERAL
   bool started_ = false;
   bool stopped_ = false;
 };
@@ -206,9 +389,18 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
                                                       VersionInfo version) {
   AllInOneImpl::Config c;
   c.storage_type = f.GetString("span-storage.type");
-  if (c.storage_type != "memory") {
+  const bool badger = c.storage_type == "badger";
+  if (badger) c.storage_type = "embedded";
+  if (c.storage_type != "memory" && c.storage_type != "embedded") {
     return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported span storage type '", c.storage_type, "' (SPAN_STORAGE_TYPE); available: memory"));
+        "unsupported span storage type '", c.storage_type,
+        "' (SPAN_STORAGE_TYPE); available: embedded (the default; also as badger), memory"));
+  }
+  if (c.storage_type == "embedded") {
+    SKUA_RETURN_IF_ERROR(
+        ParseEmbeddedOptions(f, badger, c.embedded, c.embedded_ephemeral, c.badger_note));
+    if (c.embedded_ephemeral) c.embedded.directory = "(temporary)";  // chosen in Start
+    SKUA_RETURN_IF_ERROR(c.embedded.Validate());
   }
   SKUA_ASSIGN_OR_RETURN(int64_t max_traces, f.GetInt("memory.max-traces"));
   if (max_traces < 0) return absl::InvalidArgumentError("--memory.max-traces must not be negative");

@@ -66,6 +66,11 @@ class Reader {
   // Bytes consumed so far / still unread.
   size_t position() const { return static_cast<size_t>(p_ - begin_); }
   size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+  // Structs and containers currently open (what ReaderOptions::max_depth limits).
+  uint32_t depth() const { return depth_; }
+  // Moves past `n` more bytes (at most remaining()) that the caller decoded by other means, such
+  // as a FastReader over the same input that ended at the same nesting depth.
+  void Advance(size_t n) { p_ += n <= remaining() ? n : remaining(); }
   // The bytes from `start` (a position()) to the current position.
   std::string_view Consumed(size_t start) const {
     return {reinterpret_cast<const char*>(begin_) + start, position() - start};
@@ -192,35 +197,45 @@ inline constexpr uint8_t kCompactElementMinSize[16] = {0, 1, 1, 1, 1, 1, 1, 8,
                                                        1, 1, 1, 1, 1, 16, 0, 0};
 }  // namespace reader_internal
 
-inline bool Reader::FastVarint(uint64_t& out) {
-  if (end_ - p_ < 10) return false;
-  if (*p_ < 0x80) {  // small values (enums, counts, short lengths) take one byte
-    out = *p_++;
+namespace reader_internal {
+// A compact-protocol varint that ends within the next 10 bytes; needs at least 10 bytes left.
+// Returns false, consuming nothing, when it runs longer. Decodes the first 8 bytes at once,
+// without a branch per byte (varint lengths vary from value to value, so a per-byte loop
+// mispredicts). As in Reader::ReadVarint, a 10th byte contributes only its lowest bit.
+inline bool DecodeVarint10(const uint8_t*& p, uint64_t& out) {
+  if (*p < 0x80) {  // small values (enums, counts, short lengths) take one byte
+    out = *p++;
     return true;
   }
-  const uint64_t word = reader_internal::LoadLittle64(p_);
+  const uint64_t word = LoadLittle64(p);
   const uint64_t ends = ~word & 0x8080808080808080ULL;  // bit 7 of each byte without a successor
   if (ends != 0) {
     const int bits = std::countr_zero(ends) + 1;  // 8, 16, …, 64: the bytes this varint takes
-    p_ += bits / 8;
-    out = reader_internal::Pack7BitGroups(word & (~uint64_t{0} >> (64 - bits)));
+    p += bits / 8;
+    out = Pack7BitGroups(word & (~uint64_t{0} >> (64 - bits)));
     return true;
   }
-  // 9 or 10 bytes. As in ReadVarint, the 10th byte contributes only its lowest bit.
-  const uint64_t low = reader_internal::Pack7BitGroups(word);
-  const uint8_t b8 = p_[8];
+  // 9 or 10 bytes.
+  const uint64_t low = Pack7BitGroups(word);
+  const uint8_t b8 = p[8];
   if (b8 < 0x80) {
-    p_ += 9;
+    p += 9;
     out = low | (uint64_t{b8} << 56);
     return true;
   }
-  const uint8_t b9 = p_[9];
+  const uint8_t b9 = p[9];
   if (b9 < 0x80) {
-    p_ += 10;
+    p += 10;
     out = low | (uint64_t{b8 & 0x7fu} << 56) | (uint64_t{b9} << 63);
     return true;
   }
   return false;
+}
+}  // namespace reader_internal
+
+inline bool Reader::FastVarint(uint64_t& out) {
+  if (end_ - p_ < 10) return false;
+  return reader_internal::DecodeVarint10(p_, out);
 }
 
 inline absl::Status Reader::ReadStructBegin() {

@@ -1,0 +1,326 @@
+// A Thrift reader for hot decoding loops: compiled for one protocol, every method inline and
+// returning only true (read) or false (anything else). It accepts exactly what thrift::Reader
+// accepts and reads the same values, but says nothing about why it stopped: a caller that gets
+// false decodes the same bytes again with Reader, which produces the error message (or, for input
+// the caller's fast path merely chose not to handle, the result).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "model/convert/thrift/protocol.h"
+#include "model/convert/thrift/reader.h"
+
+namespace skua::model::thrift {
+
+// A field header. For a compact bool field the value travels in the header: `bool_value`.
+struct FastField {
+  Type type = Type::kStop;  // kStop: no more fields in this struct
+  int16_t id = 0;
+  bool bool_value = false;
+};
+
+// Reads values of protocol P from [p, end). Nesting is counted as Reader counts it (structs,
+// lists, sets, maps), starting from `depth`; opening one more level than `max_depth` fails.
+// Element counts are checked against the bytes left with Reader's minimum element sizes. Strings
+// are views into the input. Thread-safety: none.
+template <Protocol P>
+class FastReader {
+ public:
+  FastReader(const uint8_t* p, const uint8_t* end, uint32_t depth, uint32_t max_depth)
+      : p_(p), end_(end), depth_(depth), max_depth_(max_depth) {}
+
+  const uint8_t* position() const { return p_; }
+  uint32_t depth() const { return depth_; }
+
+  // A struct: StructBegin, FieldBegin until it yields kStop (each field's value read or skipped),
+  // StructEnd. `last_id` is the struct's compact field-id state: a local the caller starts at 0.
+  bool StructBegin() { return Enter(); }
+  void StructEnd() { --depth_; }
+  bool FieldBegin(int16_t& last_id, FastField& out) {
+    if (p_ >= end_) return false;
+    const uint8_t b = *p_;
+    if constexpr (P == Protocol::kBinary) {
+      if (b == 0) {
+        ++p_;
+        out.type = Type::kStop;
+        return true;
+      }
+      if (b >= 32 || !((reader_internal::kBinaryTypeMask >> b) & 1) || end_ - p_ < 3) {
+        return false;
+      }
+      out.type = static_cast<Type>(b);
+      out.id = static_cast<int16_t>(reader_internal::LoadBig16(p_ + 1));
+      p_ += 3;
+      return true;
+    } else {
+      ++p_;
+      const uint8_t nibble = b & 0x0f;
+      if (nibble == 0) {  // stop; its high nibble is ignored, as Thrift does
+        out.type = Type::kStop;
+        return true;
+      }
+      const Type type = reader_internal::kCompactFieldTypes[nibble];
+      if (type == Type::kStop) return false;  // type nibble 14 or 15
+      if ((b >> 4) != 0) {
+        out.id = static_cast<int16_t>(last_id + (b >> 4));
+      } else {  // long form: the id follows as a zigzag varint
+        uint64_t raw;
+        if (!Varint(raw) || raw > UINT16_MAX) return false;
+        out.id = static_cast<int16_t>(reader_internal::ZigzagDecode(raw));
+      }
+      last_id = out.id;
+      out.type = type;
+      out.bool_value = nibble == 1;
+      return true;
+    }
+  }
+
+  // The value of a kBool field whose header `field` was just read.
+  bool BoolField(const FastField& field, bool& out) {
+    if constexpr (P == Protocol::kBinary) {
+      if (p_ >= end_) return false;
+      out = *p_++ != 0;
+      return true;
+    } else {
+      out = field.bool_value;
+      return true;
+    }
+  }
+
+  bool I32(int32_t& out) {
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 4) return false;
+      out = static_cast<int32_t>(reader_internal::LoadBig32(p_));
+      p_ += 4;
+      return true;
+    } else {
+      uint64_t raw;
+      if (!Varint(raw) || raw > UINT32_MAX) return false;
+      out = static_cast<int32_t>(reader_internal::ZigzagDecode(raw));
+      return true;
+    }
+  }
+
+  bool I64(int64_t& out) {
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 8) return false;
+      out = static_cast<int64_t>(reader_internal::LoadBig64(p_));
+      p_ += 8;
+      return true;
+    } else {
+      uint64_t raw;
+      if (!Varint(raw)) return false;
+      out = reader_internal::ZigzagDecode(raw);
+      return true;
+    }
+  }
+
+  bool Double(double& out) {
+    if (end_ - p_ < 8) return false;
+    out = std::bit_cast<double>(P == Protocol::kBinary ? reader_internal::LoadBig64(p_)
+                                                       : reader_internal::LoadLittle64(p_));
+    p_ += 8;
+    return true;
+  }
+
+  bool String(std::string_view& out) {
+    size_t n;
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 4) return false;
+      const uint32_t n32 = reader_internal::LoadBig32(p_);
+      p_ += 4;
+      if (n32 > INT32_MAX) return false;  // negative
+      n = n32;
+    } else {
+      if (p_ < end_ && *p_ < 0x80) {
+        n = *p_++;
+      } else {
+        uint64_t raw;
+        if (!Varint(raw)) return false;
+        if (raw > static_cast<size_t>(end_ - p_)) return false;
+        n = static_cast<size_t>(raw);
+      }
+    }
+    if (n > static_cast<size_t>(end_ - p_)) return false;
+    out = std::string_view(reinterpret_cast<const char*>(p_), n);
+    p_ += n;
+    return true;
+  }
+
+  // A list or set header (the two share one encoding); pair with ContainerEnd.
+  bool ListBegin(Type& element_type, uint32_t& size) {
+    uint64_t count;
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 5) return false;
+      if (!BinaryElementType(p_[0], element_type)) return false;
+      const uint32_t n = reader_internal::LoadBig32(p_ + 1);
+      p_ += 5;
+      if (n > INT32_MAX) return false;  // negative
+      count = n;
+    } else {
+      if (p_ >= end_) return false;
+      const uint8_t b = *p_++;
+      if (!CompactElementType(b & 0x0f, element_type)) return false;
+      count = b >> 4;
+      if (count == 15 && !Varint(count)) return false;
+    }
+    if (count > remaining() / MinSize(element_type)) return false;
+    size = static_cast<uint32_t>(count);
+    return Enter();
+  }
+  void ContainerEnd() { --depth_; }
+
+  // Reads and discards the value of the field whose header `field` was just read.
+  bool SkipField(const FastField& field) {
+    if (field.type == Type::kBool) {
+      bool ignored;
+      return BoolField(field, ignored);
+    }
+    return SkipValue(field.type);
+  }
+  // Reads and discards one list, set or map element of type `type`.
+  bool SkipElement(Type type) { return SkipValue(type); }
+
+ private:
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
+
+  bool Enter() {
+    if (depth_ >= max_depth_) return false;
+    ++depth_;
+    return true;
+  }
+
+  bool Varint(uint64_t& out) {
+    if (end_ - p_ >= 10) return reader_internal::DecodeVarint10(p_, out);
+    uint64_t result = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (p_ >= end_) return false;
+      const uint8_t b = *p_++;
+      result |= static_cast<uint64_t>(b & 0x7f) << shift;
+      if (b < 0x80) {
+        out = result;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static bool BinaryElementType(uint8_t id, Type& out) {
+    if (id >= 32 || !((reader_internal::kBinaryTypeMask >> id) & 1)) return false;
+    out = static_cast<Type>(id);
+    return true;
+  }
+  static bool CompactElementType(uint8_t nibble, Type& out) {
+    out = reader_internal::kCompactFieldTypes[nibble];
+    return out != Type::kStop;
+  }
+  static size_t MinSize(Type type) { return MinEncodedSize(type, P); }
+
+  // A value that is not a field's (a list, set or map element, or a non-bool field's value): a
+  // bool takes one byte here in both protocols.
+  bool SkipValue(Type type) {
+    switch (type) {
+      case Type::kStop:
+        return false;
+      case Type::kBool:
+      case Type::kByte:
+        if (p_ >= end_) return false;
+        ++p_;
+        return true;
+      case Type::kI16:
+        if constexpr (P == Protocol::kBinary) {
+          if (end_ - p_ < 2) return false;
+          p_ += 2;
+          return true;
+        } else {
+          uint64_t raw;
+          return Varint(raw) && raw <= UINT16_MAX;
+        }
+      case Type::kI32: {
+        int32_t v;
+        return I32(v);
+      }
+      case Type::kI64: {
+        int64_t v;
+        return I64(v);
+      }
+      case Type::kDouble:
+        if (end_ - p_ < 8) return false;
+        p_ += 8;
+        return true;
+      case Type::kUuid:
+        if (end_ - p_ < 16) return false;
+        p_ += 16;
+        return true;
+      case Type::kString: {
+        std::string_view v;
+        return String(v);
+      }
+      case Type::kStruct: {
+        if (!StructBegin()) return false;
+        int16_t last_id = 0;
+        while (true) {
+          FastField field;
+          if (!FieldBegin(last_id, field)) return false;
+          if (field.type == Type::kStop) break;
+          if (!SkipField(field)) return false;
+        }
+        StructEnd();
+        return true;
+      }
+      case Type::kList:
+      case Type::kSet: {
+        Type element_type;
+        uint32_t size;
+        if (!ListBegin(element_type, size)) return false;
+        for (uint32_t i = 0; i < size; ++i) {
+          if (!SkipValue(element_type)) return false;
+        }
+        ContainerEnd();
+        return true;
+      }
+      case Type::kMap:
+        return SkipMap();
+    }
+    return false;
+  }
+
+  bool SkipMap() {
+    uint64_t count;
+    Type key_type, value_type;
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 6) return false;
+      if (!BinaryElementType(p_[0], key_type) || !BinaryElementType(p_[1], value_type)) {
+        return false;
+      }
+      const uint32_t n = reader_internal::LoadBig32(p_ + 2);
+      p_ += 6;
+      if (n > INT32_MAX) return false;  // negative
+      count = n;
+    } else {
+      if (!Varint(count)) return false;
+      if (count == 0) return Enter() && (ContainerEnd(), true);  // no type byte
+      if (p_ >= end_) return false;
+      const uint8_t kv = *p_++;
+      if (!CompactElementType(kv >> 4, key_type) || !CompactElementType(kv & 0x0f, value_type)) {
+        return false;
+      }
+    }
+    if (count > remaining() / (MinSize(key_type) + MinSize(value_type))) return false;
+    if (!Enter()) return false;
+    for (uint64_t i = 0; i < count; ++i) {
+      if (!SkipValue(key_type) || !SkipValue(value_type)) return false;
+    }
+    ContainerEnd();
+    return true;
+  }
+
+  const uint8_t* p_;
+  const uint8_t* end_;
+  uint32_t depth_;
+  uint32_t max_depth_;
+};
+
+}  // namespace skua::model::thrift
