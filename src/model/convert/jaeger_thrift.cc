@@ -14,12 +14,15 @@
 #include "absl/strings/str_cat.h"
 #include "base/status.h"
 #include "model/convert/from_jaeger.h"
+#include "model/convert/thrift/fast_reader.h"
 #include "model/convert/thrift/reader.h"
 #include "model/convert/thrift/writer.h"
 
 namespace skua::model::convert {
 namespace {
 
+using thrift::FastField;
+using thrift::FastReader;
 using thrift::FieldHeader;
 using thrift::ListHeader;
 using thrift::MessageType;
@@ -92,6 +95,18 @@ struct Scratch {
     return log;
   }
 };
+
+// model.MaybeAddParentSpanID: a parent not already referenced becomes the first reference.
+void AddParentReference(jaeger::Span& s, SpanId parent_id) {
+  bool referenced =
+      std::any_of(s.references.begin(), s.references.end(), [&](const jaeger::Reference& ref) {
+        return ref.span_id == parent_id && ref.trace_id == s.trace_id;
+      });
+  if (!referenced) {
+    s.references.insert(s.references.begin(),
+                        jaeger::Reference{jaeger::RefType::kChildOf, s.trace_id, parent_id});
+  }
+}
 
 class BatchDecoder {
  public:
@@ -432,18 +447,7 @@ class BatchDecoder {
     if (s.span_id.IsZero()) {
       return absl::InvalidArgumentError("jaeger thrift: span has a zero span ID");
     }
-    // model.MaybeAddParentSpanID: a parent not already referenced becomes the first reference.
-    if (parent != 0) {
-      SpanId parent_id{static_cast<uint64_t>(parent)};
-      bool referenced =
-          std::any_of(s.references.begin(), s.references.end(), [&](const jaeger::Reference& ref) {
-            return ref.span_id == parent_id && ref.trace_id == s.trace_id;
-          });
-      if (!referenced) {
-        s.references.insert(s.references.begin(),
-                            jaeger::Reference{jaeger::RefType::kChildOf, s.trace_id, parent_id});
-      }
-    }
+    if (parent != 0) AddParentReference(s, SpanId{static_cast<uint64_t>(parent)});
     return absl::OkStatus();
   }
 
@@ -452,6 +456,356 @@ class BatchDecoder {
   const JaegerThriftDecodeOptions& options_;
   const Resource* resource_ = nullptr;
 };
+
+// The same decoding as BatchDecoder, compiled for one protocol on FastReader, for well-formed
+// input: every method returns false where BatchDecoder would fail, and also for a spans list that
+// comes before the process (which BatchDecoder decodes from a second reader). After false the
+// caller discards the output and decodes the same bytes with BatchDecoder, so results and error
+// messages are BatchDecoder's alone; on true the output is what BatchDecoder would have produced
+// (the jaeger::Span handed to AppendFromJaegerSpan is filled the same way).
+template <Protocol P>
+class FastBatchDecoder {
+ public:
+  FastBatchDecoder(Scratch& scratch, SpanSet& out) : scratch_(scratch), out_(out) {}
+
+  bool ReadBatch(FastReader<P>& r) {
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    bool have_process = false, have_spans = false;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      if (f.id == 1 && f.type == Type::kStruct) {
+        if (!ReadProcess(r, scratch_.process)) return false;
+        resource_ = ResourceFromJaegerProcess(scratch_.process, out_);
+        have_process = true;
+      } else if (f.id == 2 && f.type == Type::kList) {
+        if (!have_process) return false;  // left to BatchDecoder, which defers it
+        have_spans = true;
+        if (!ReadSpans(r)) return false;
+      } else if (!r.SkipField(f)) {
+        return false;
+      }
+    }
+    r.StructEnd();
+    return have_process && have_spans;
+  }
+
+ private:
+  // Smallest encoding of a Span struct with every required field (6 i64s, a string, an i32, the
+  // stop byte): bounds how many spans the remaining bytes can hold.
+  static constexpr size_t kMinSpanBytes = P == Protocol::kBinary ? 81 : 17;
+  // Spans reserved ahead at most, so that a list that only claims many spans cannot make the
+  // output vector large before any of them is read.
+  static constexpr size_t kMaxReserve = 4096;
+
+  bool ReadSpans(FastReader<P>& r) {
+    Type element_type;
+    uint32_t size;
+    if (!r.ListBegin(element_type, size) || element_type != Type::kStruct) return false;
+    std::vector<Span>& spans = out_.spans();
+    spans.reserve(spans.size() + std::min<size_t>({size, r.remaining() / kMinSpanBytes,
+                                                   kMaxReserve}));
+    for (uint32_t i = 0; i < size; ++i) {
+      if (!ReadSpan(r, scratch_.span)) return false;
+      AppendFromJaegerSpan(scratch_.span, resource_, out_);
+    }
+    r.ContainerEnd();
+    return true;
+  }
+
+  bool ReadProcess(FastReader<P>& r, jaeger::Process& p) {
+    p.service_name = {};
+    p.tags.clear();
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    bool have_service = false;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      if (f.id == 1 && f.type == Type::kString) {
+        if (!r.String(p.service_name)) return false;
+        have_service = true;
+      } else if (f.id == 2 && f.type == Type::kList) {
+        if (!ReadTags(r, p.tags)) return false;
+      } else if (!r.SkipField(f)) {
+        return false;
+      }
+    }
+    r.StructEnd();
+    return have_service;
+  }
+
+  ABSL_ATTRIBUTE_NOINLINE bool ReadTags(FastReader<P>& r, std::vector<jaeger::Tag>& tags) {
+    Type element_type;
+    uint32_t size;
+    if (!r.ListBegin(element_type, size)) return false;
+    if (element_type != Type::kStruct) {
+      for (uint32_t i = 0; i < size; ++i) {
+        if (!r.SkipElement(element_type)) return false;
+      }
+    } else {
+      for (uint32_t i = 0; i < size; ++i) {
+        if (!ReadTag(r, tags.emplace_back())) return false;
+      }
+    }
+    r.ContainerEnd();
+    return true;
+  }
+
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool ReadTag(FastReader<P>& r, jaeger::Tag& t) {
+    t = jaeger::Tag();
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    bool have_key = false, have_type = false;
+    int32_t vtype = 0;
+    std::string_view vstr, vbinary;
+    double vdouble = 0;
+    bool vbool = false;
+    int64_t vlong = 0;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      bool ok;
+      if (f.id == 1 && f.type == Type::kString) {
+        ok = r.String(t.key);
+        have_key = true;
+      } else if (f.id == 2 && f.type == Type::kI32) {
+        ok = r.I32(vtype);
+        have_type = true;
+      } else if (f.id == 3 && f.type == Type::kString) {
+        ok = r.String(vstr);
+      } else if (f.id == 4 && f.type == Type::kDouble) {
+        ok = r.Double(vdouble);
+      } else if (f.id == 5 && f.type == Type::kBool) {
+        ok = r.BoolField(f, vbool);
+      } else if (f.id == 6 && f.type == Type::kI64) {
+        ok = r.I64(vlong);
+      } else if (f.id == 7 && f.type == Type::kString) {
+        ok = r.String(vbinary);
+      } else {
+        ok = r.SkipField(f);
+      }
+      if (!ok) return false;
+    }
+    r.StructEnd();
+    if (!have_key || !have_type) return false;
+    switch (vtype) {
+      case kTagString:
+        t.type = jaeger::TagType::kString;
+        t.str = vstr;
+        return true;
+      case kTagDouble:
+        t.type = jaeger::TagType::kFloat64;
+        t.float_value = vdouble;
+        return true;
+      case kTagBool:
+        t.type = jaeger::TagType::kBool;
+        t.bool_value = vbool;
+        return true;
+      case kTagLong:
+        t.type = jaeger::TagType::kInt64;
+        t.int_value = vlong;
+        return true;
+      case kTagBinary:
+        t.type = jaeger::TagType::kBinary;
+        t.str = vbinary;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  bool ReadLog(FastReader<P>& r, jaeger::Log& log) {
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    bool have_timestamp = false, have_fields = false;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      if (f.id == 1 && f.type == Type::kI64) {
+        int64_t ts;
+        if (!r.I64(ts)) return false;
+        log.timestamp_us = static_cast<uint64_t>(ts);
+        have_timestamp = true;
+      } else if (f.id == 2 && f.type == Type::kList) {
+        if (!ReadTags(r, log.fields)) return false;
+        have_fields = true;
+      } else if (!r.SkipField(f)) {
+        return false;
+      }
+    }
+    r.StructEnd();
+    return have_timestamp && have_fields;
+  }
+
+  bool ReadRef(FastReader<P>& r, jaeger::Reference& ref) {
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    uint32_t seen = 0;
+    int32_t type = 0;
+    int64_t low = 0, high = 0, span_id = 0;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      bool ok;
+      if (f.id == 1 && f.type == Type::kI32) {
+        ok = r.I32(type);
+        seen |= 1;
+      } else if (f.id == 2 && f.type == Type::kI64) {
+        ok = r.I64(low);
+        seen |= 2;
+      } else if (f.id == 3 && f.type == Type::kI64) {
+        ok = r.I64(high);
+        seen |= 4;
+      } else if (f.id == 4 && f.type == Type::kI64) {
+        ok = r.I64(span_id);
+        seen |= 8;
+      } else {
+        ok = r.SkipField(f);
+      }
+      if (!ok) return false;
+    }
+    r.StructEnd();
+    if (seen != 15 || (type != kRefChildOf && type != kRefFollowsFrom)) return false;
+    ref.type = type == kRefChildOf ? jaeger::RefType::kChildOf : jaeger::RefType::kFollowsFrom;
+    ref.trace_id = TraceId{static_cast<uint64_t>(high), static_cast<uint64_t>(low)};
+    ref.span_id = SpanId{static_cast<uint64_t>(span_id)};
+    return true;
+  }
+
+  // A list whose struct elements are read by `read_one` and whose other elements are skipped.
+  template <typename ReadOne>
+  bool ReadStructList(FastReader<P>& r, ReadOne read_one) {
+    Type element_type;
+    uint32_t size;
+    if (!r.ListBegin(element_type, size)) return false;
+    for (uint32_t i = 0; i < size; ++i) {
+      if (!(element_type == Type::kStruct ? read_one() : r.SkipElement(element_type))) {
+        return false;
+      }
+    }
+    r.ContainerEnd();
+    return true;
+  }
+
+  bool ReadSpan(FastReader<P>& r, jaeger::Span& s) {
+    scratch_.ResetSpan();
+    s.operation_name = {};
+    s.flags = 0;
+    s.start_time_us = 0;
+    s.duration_us = 0;
+    if (!r.StructBegin()) return false;
+    int16_t last_id = 0;
+    uint32_t seen = 0;
+    int64_t low = 0, high = 0, span_id = 0, parent = 0;
+    while (true) {
+      FastField f;
+      if (!r.FieldBegin(last_id, f)) return false;
+      if (f.type == Type::kStop) break;
+      bool ok;
+      switch (f.id) {
+        case 1:
+        case 2:
+        case 3:
+        case 4:
+        case 8:
+        case 9: {
+          if (f.type != Type::kI64) {
+            ok = r.SkipField(f);
+            break;
+          }
+          int64_t v;
+          ok = r.I64(v);
+          if (f.id == 1) low = v;
+          if (f.id == 2) high = v;
+          if (f.id == 3) span_id = v;
+          if (f.id == 4) parent = v;
+          if (f.id == 8) s.start_time_us = static_cast<uint64_t>(v);
+          if (f.id == 9) s.duration_us = static_cast<uint64_t>(v);
+          seen |= 1u << f.id;
+          break;
+        }
+        case 5:
+          if (f.type != Type::kString) {
+            ok = r.SkipField(f);
+            break;
+          }
+          ok = r.String(s.operation_name);
+          seen |= 1u << 5;
+          break;
+        case 6:
+          ok = f.type == Type::kList
+                   ? ReadStructList(r, [&] { return ReadRef(r, s.references.emplace_back()); })
+                   : r.SkipField(f);
+          break;
+        case 7: {
+          if (f.type != Type::kI32) {
+            ok = r.SkipField(f);
+            break;
+          }
+          int32_t flags;
+          ok = r.I32(flags);
+          s.flags = static_cast<uint32_t>(flags);
+          seen |= 1u << 7;
+          break;
+        }
+        case 10:
+          ok = f.type == Type::kList ? ReadTags(r, s.tags) : r.SkipField(f);
+          break;
+        case 11:
+          ok = f.type == Type::kList
+                   ? ReadStructList(r, [&] { return ReadLog(r, scratch_.NewLog()); })
+                   : r.SkipField(f);
+          break;
+        default:
+          ok = r.SkipField(f);
+          break;
+      }
+      if (!ok) return false;
+    }
+    r.StructEnd();
+    constexpr uint32_t kRequired = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) |
+                                   (1u << 7) | (1u << 8) | (1u << 9);
+    if ((seen & kRequired) != kRequired) return false;
+    s.trace_id = TraceId{static_cast<uint64_t>(high), static_cast<uint64_t>(low)};
+    s.span_id = SpanId{static_cast<uint64_t>(span_id)};
+    if (s.trace_id.IsZero() || s.span_id.IsZero()) return false;
+    if (parent != 0) AddParentReference(s, SpanId{static_cast<uint64_t>(parent)});
+    return true;
+  }
+
+  Scratch& scratch_;
+  SpanSet& out_;
+  const Resource* resource_ = nullptr;
+};
+
+// Decodes the Batch struct at `r`'s position with FastBatchDecoder. True: the spans were
+// appended to `out` and `r` has moved past the struct. False: `r` has not moved and `out` holds
+// whatever was appended before the fast path gave up.
+template <Protocol P>
+bool TryFastBatch(Reader& r, std::string_view input, uint32_t max_depth, Scratch& scratch,
+                  SpanSet& out) {
+  const auto* begin = reinterpret_cast<const uint8_t*>(input.data());
+  const uint8_t* start = begin + r.position();
+  FastReader<P> fast(start, begin + input.size(), r.depth(), max_depth);
+  FastBatchDecoder<P> decoder(scratch, out);
+  if (!decoder.ReadBatch(fast)) return false;
+  r.Advance(static_cast<size_t>(fast.position() - start));
+  return true;
+}
+
+bool TryFastBatch(Reader& r, std::string_view input, uint32_t max_depth, Scratch& scratch,
+                  SpanSet& out) {
+  return r.protocol() == Protocol::kBinary
+             ? TryFastBatch<Protocol::kBinary>(r, input, max_depth, scratch, out)
+             : TryFastBatch<Protocol::kCompact>(r, input, max_depth, scratch, out);
+}
 
 Scratch& ThreadScratch() {
   thread_local Scratch scratch;
@@ -599,6 +953,11 @@ absl::StatusOr<SpanSet> DecodeJaegerThriftBatch(std::string_view bytes, Protocol
   ro.max_depth = options.max_depth;
   Reader r(bytes, protocol, ro);
   Scratch& scratch = ThreadScratch();
+  if (TryFastBatch(r, bytes, options.max_depth, scratch, out)) {
+    scratch.Trim();
+    return out;
+  }
+  out = SpanSet(ArenaSizeFor(bytes));  // what the fast path left is discarded
   BatchDecoder decoder(scratch, out, options);
   absl::Status status = decoder.ReadBatch(r);
   scratch.Trim();
@@ -649,10 +1008,16 @@ absl::StatusOr<AgentMessage> DecodeAgentMessage(std::string_view datagram,
     if (f.id == 1 && msg.method == AgentMessage::Method::kEmitBatch && f.type == Type::kStruct) {
       if (have_argument) msg.spans.spans().clear();  // a repeated field: the last one wins
       Scratch& scratch = ThreadScratch();
-      BatchDecoder decoder(scratch, msg.spans, options);
-      absl::Status status = decoder.ReadBatch(r);
+      if (!TryFastBatch(r, datagram, options.max_depth, scratch, msg.spans)) {
+        msg.spans = SpanSet(ArenaSizeFor(datagram));  // what the fast path left is discarded
+        BatchDecoder decoder(scratch, msg.spans, options);
+        absl::Status status = decoder.ReadBatch(r);
+        if (!status.ok()) {
+          scratch.Trim();
+          return status;
+        }
+      }
       scratch.Trim();
-      if (!status.ok()) return status;
       have_argument = true;
     } else if (f.id == 1 && msg.method == AgentMessage::Method::kEmitZipkinBatch &&
                f.type == Type::kList) {

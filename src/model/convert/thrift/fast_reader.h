@@ -5,6 +5,7 @@
 // the caller's fast path merely chose not to handle, the result).
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -32,6 +33,7 @@ class FastReader {
       : p_(p), end_(end), depth_(depth), max_depth_(max_depth) {}
 
   const uint8_t* position() const { return p_; }
+  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
   uint32_t depth() const { return depth_; }
 
   // A struct: StructBegin, FieldBegin until it yields kStop (each field's value read or skipped),
@@ -184,8 +186,6 @@ class FastReader {
   bool SkipElement(Type type) { return SkipValue(type); }
 
  private:
-  size_t remaining() const { return static_cast<size_t>(end_ - p_); }
-
   bool Enter() {
     if (depth_ >= max_depth_) return false;
     ++depth_;
