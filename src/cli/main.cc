@@ -2,7 +2,9 @@
 // version` prints the build; `skua tracegen` generates load; `skua help` lists every flag with its
 // environment variable.
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -81,6 +83,15 @@ int RunAllInOne(const config::FlagSet& flags) {
   return 0;
 }
 
+// The embedded store keeps every block file open and servers keep many connections: use the
+// hard limit on open files rather than the (often 1,024) soft default.
+void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, rlim_t{1} << 20);
+  setrlimit(RLIMIT_NOFILE, &limit);
+}
+
 }  // namespace
 }  // namespace skua
 
@@ -93,6 +104,7 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   if (command == "tracegen") return tracegen::TracegenMain(args);
+  RaiseOpenFileLimit();
   config::FlagSet flags;
   server::DefineAllInOneFlags(flags);
   if (command == "help" || (!args.empty() && (args[0] == "--help" || args[0] == "-h"))) {

@@ -1,7 +1,7 @@
 // The embedded store's write-ahead log: an append-only sequence of checksummed records in segment
 // files, with group commit. A batch is acknowledged only once its record is on disk (fdatasync),
 // unless the store was configured to trade that away (WalOptions::sync_before_ack = false).
-// The format is documented in docs/storage/embedded.md ("Write-ahead log").
+// The format is documented in docs/storage/embedded-wal.md.
 //
 // Records carry sequence numbers 1, 2, 3, … in append order, never reused, also across restarts.
 // The owner of the log (the embedded store) tells it, with ReleaseThrough, which records it no
@@ -35,6 +35,12 @@ struct WalOptions {
   // batch survives a power loss. false: Append returns after write(2), so a process crash loses
   // nothing but a machine crash may lose the last moments (flag embedded.sync-before-ack).
   bool sync_before_ack = true;
+  // With sync_before_ack: a group is written and synced no sooner than this many microseconds
+  // after the previous group's sync started, so that appends arriving meanwhile share its
+  // fdatasync (at most 1e6 / window syncs per second; each append may wait up to the window
+  // longer). 0 (default): a group starts as soon as the previous one is done. At most 1 s.
+  // Restart required.
+  uint32_t group_commit_window_micros = 0;
   // Where the log's metrics go (skua_wal_*); may be null.
   Metrics* metrics = nullptr;
 };
