@@ -512,6 +512,10 @@ absl::Status EmbeddedStorageImpl::Init() {
   }
   std::string lock_path = options_.directory + "/" + kLockName;
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0 && errno == EROFS) {
+    // A read-only file system: serve reads; writes will be refused until it is writable again.
+    lock_fd_ = ::open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+  }
   if (lock_fd_ < 0) {
     return absl::UnavailableError(absl::StrCat("cannot open ", lock_path, ": ", ErrnoText(errno)));
   }
@@ -783,6 +787,32 @@ absl::Status EmbeddedStorageImpl::Flush() {
     by_tenant[std::string(tenant)].push_back(std::move(trace));
     return true;
   }));
+  // Spans already in a block (a client retried after an earlier copy was flushed) are not
+  // written again, so blocks hold each span once and per-block figures stay exact.
+  {
+    auto current = Snapshot();
+    for (auto& [tenant, traces] : by_tenant) {
+      for (model::SpanSet& trace : traces) {
+        const model::TraceId id = trace.spans().front().trace_id;
+        model::SpanSet stored;
+        for (const auto& b : current->blocks) {
+          if (b->info().tenant != tenant || !b->MayContainTrace(id)) continue;
+          if (!b->ReadTrace(id, stored).ok()) stored = model::SpanSet();  // keep ours
+        }
+        if (stored.empty()) continue;
+        model::SpanSet fresh;
+        for (const model::Span& span : trace.spans()) {
+          bool present = std::any_of(stored.spans().begin(), stored.spans().end(),
+                                     [&](const model::Span& other) {
+                                       return other.span_id == span.span_id &&
+                                              SpanContentEquals(span, other);
+                                     });
+          if (!present) fresh.CopySpan(span);
+        }
+        trace = std::move(fresh);
+      }
+    }
+  }
   std::vector<std::shared_ptr<BlockReader>> written;
   auto abandon = [&](const absl::Status& s) {
     for (const auto& b : written) {
@@ -796,7 +826,9 @@ absl::Status EmbeddedStorageImpl::Flush() {
   uint64_t spans_written = 0;
   for (auto& [tenant, traces] : by_tenant) {
     std::vector<model::Span> spans;
-    for (const model::SpanSet& t : traces) spans.insert(spans.end(), t.spans().begin(), t.spans().end());
+    for (const model::SpanSet& t : traces) {
+      spans.insert(spans.end(), t.spans().begin(), t.spans().end());
+    }
     if (spans.empty()) continue;
     uint64_t id = manifest_.next_block_id++;
     auto info = WriteBlock(BlockPath(id), id, tenant, spans);
