@@ -140,6 +140,45 @@ class SmallRunTest(unittest.TestCase):
         self.assertNotIn("2000-01-02", history)
 
 
+class DiskStoreReportTest(unittest.TestCase):
+    """The rows a durable store adds (T4 after a flush, T9, T11), from a synthetic run."""
+
+    def test_disk_store_rows(self):
+        ingest = {"spans": 1000, "acked": 1000, "refused": 0, "replayed": True,
+                  "spans_per_s": 5e4, "cpu_s_per_m": 5.0, "spans_per_cpu_s": 2e5,
+                  "peak_rss": 100 << 20, "bytes_per_span": 30.0, "tracegen_cpu_s_per_m": 1.0,
+                  "send_seconds": 0.02, "drain_seconds": 0.0, "tracegen": {},
+                  "wal_syncs_per_1k": 0.5, "block_bytes_per_span": 28.0,
+                  "wal_bytes_after_stop": 0}
+        restart = {"stored": 2e6, "disk_bytes": 60 << 20,
+                   "crash": {"services_s": 2.0, "trace_s": 2.5, "head_spans": 4e6, "stop_s": 1},
+                   "graceful": {"services_s": 0.5, "trace_s": 6.0, "head_spans": 0, "stop_s": 0.1}}
+        run = {"date": "2000-01-01 00:00 UTC", "mode": "quick", "command": "scripts/bench.sh",
+               "commit": "abc", "machine": bench.machine_info(), "loadavg_end": [0, 0, 0],
+               "duration_s": 1,
+               "system": {"embedded": {
+                   "concurrency": 4, "query_samples": 1,
+                   "ingest": {"otlp-grpc": [ingest, dict(ingest, wal_syncs_per_1k=1.5)]},
+                   "queries": {"sizes": [], "freshness": None, "big_trace": None,
+                               "load_protocol": "otlp-grpc", "restart": restart}}}}
+        rows = {row.label: row for _, _, rs in bench.build_sections(run) for row in rs}
+        t4 = rows["otlp-grpc: bytes per span on disk (data directory after a flush)"]
+        self.assertEqual((t4.median, t4.ok), (30.0, True))
+        t9 = rows["otlp-grpc: log fsyncs per 1,000 spans (group commit)"]
+        self.assertEqual((t9.median, t9.ok), (1.0, True))
+        self.assertIn("durable", rows["otlp-grpc: spans per skua CPU-second"].note)
+        crash = rows["T11 restart after kill -9 holding 2,000,000 spans: /api/services answers"]
+        self.assertEqual((crash.median, crash.ok), (2.0, True))
+        self.assertFalse(rows["T11 restart after a graceful stop: a known trace is found"].ok)
+        replay = [r for label, r in rows.items() if label.startswith("T11 log replay")]
+        self.assertEqual(len(replay), 1)  # only the crash restart replays the log
+        self.assertEqual(replay[0].median, 2e6)
+        text = bench.render_markdown(run)
+        self.assertIn("T11: ≤ 5 s ❌ misses", text)
+        self.assertIn("T9: ≤ 1 ✅ meets", text)
+        self.assertIn("see the embedded sections", text)
+
+
 class HelpTest(unittest.TestCase):
     def test_help(self):
         out = subprocess.run([sys.executable, str(HERE / "bench.py"), "--help"],

@@ -65,8 +65,8 @@ absl::Status ParseEmbeddedOptions(const config::FlagSet& f, bool badger,
                                : "BADGER_EPHEMERAL=false -> keep the data (skua's default)");
   }
   const char* dir_flag = given("badger.directory-value") ? "badger.directory-value"
-                         : given("badger.directory-key")   ? "badger.directory-key"
-                                                           : nullptr;
+                         : given("badger.directory-key") ? "badger.directory-key"
+                                                         : nullptr;
   if (dir_flag != nullptr) {
     std::string env = config::FlagSet::EnvName(dir_flag);
     if (ephemeral) {
@@ -151,8 +151,7 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   f.Define("badger.directory-key", "",
            "With span-storage.type=badger: the directory when badger.directory-value is unset "
            "(skua keeps keys and values in one directory).");
-  f.Define("badger.span-store-ttl", "72h",
-           "With span-storage.type=badger: as embedded.retention.");
+  f.Define("badger.span-store-ttl", "72h", "With span-storage.type=badger: as embedded.retention.");
   f.Define("badger.ephemeral", "false",
            "With span-storage.type=badger: true = a fresh temporary directory, removed at exit. "
            "Jaeger's default is true; skua keeps the data unless this is set explicitly.");

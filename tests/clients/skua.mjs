@@ -2,7 +2,9 @@
 // Used by every *.test.mjs in this folder. The binary comes from $SKUA_BIN (scripts/test.sh sets it).
 import { spawn } from 'node:child_process';
 import dgram from 'node:dgram';
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -61,6 +63,7 @@ export async function startSkua(extraEnv = {}) {
     agentCompact: await freeUdpPort(),
     agentBinary: await freeUdpPort(),
   };
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'skua-client-test-'));
   const env = {
     ...process.env,
     COLLECTOR_OTLP_GRPC_HOST_PORT: `127.0.0.1:${ports.otlpGrpc}`,
@@ -78,6 +81,8 @@ export async function startSkua(extraEnv = {}) {
     COLLECTOR_ZIPKIN_HOST_PORT: `127.0.0.1:${ports.zipkin}`,
     PROCESSOR_JAEGER_COMPACT_SERVER_HOST_PORT: `127.0.0.1:${ports.agentCompact}`,
     PROCESSOR_JAEGER_BINARY_SERVER_HOST_PORT: `127.0.0.1:${ports.agentBinary}`,
+    // The default (embedded, durable) store, in a fresh directory of this test's own.
+    EMBEDDED_DIRECTORY: dataDir,
     ...extraEnv,
   };
   const child = spawn(skuaBin, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -97,9 +102,10 @@ export async function startSkua(extraEnv = {}) {
     jaegerHttp: `http://127.0.0.1:${ports.jaegerHttp}`,
     zipkin: `http://127.0.0.1:${ports.zipkin}`,
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill('SIGTERM');
-      return exited;
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const result = await exited;
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      return result;
     },
     async getJSON(url) {
       const res = await fetch(url);
