@@ -16,6 +16,7 @@
 #include "model/convert/jaeger_thrift.h"
 #include "model/convert/otlp.h"
 #include "model/convert/zipkin_json.h"
+#include "model/convert/zipkin_proto.h"
 #include "model/span_set.h"
 
 namespace skua::bench {
@@ -52,7 +53,8 @@ const Codec kCodecs[] = {
      }},
     {"zipkin_v2_json", [](Spans s) { return Payloads{mc::EncodeZipkinV2Json(s)}; },
      [](std::string_view b) { return mc::DecodeZipkinV2Json(b); }},
-    // Zipkin protobuf: one line here once a model → Zipkin protobuf encoder exists.
+    {"zipkin_proto", [](Spans s) { return Payloads{mc::EncodeZipkinProto(s)}; },
+     [](std::string_view b) { return mc::DecodeZipkinProto(b); }},
 };
 
 // The corpus' requests in `codec`'s wire form, encoded once per codec.

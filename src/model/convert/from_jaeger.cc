@@ -8,6 +8,7 @@
 
 
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 #include "model/attribute_keys.h"
@@ -32,10 +33,68 @@ using keys::kRefTypeKey;
 uint64_t MicrosToNanos(uint64_t us) { return us > UINT64_MAX / 1000 ? UINT64_MAX : us * 1000; }
 uint64_t SaturatingAdd(uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 
-AnyValue CopyTagValue(const jaeger::Tag& tag, Arena& arena) {
+// Copies strings into an arena: into one block sized up front when the caller knows how many
+// bytes it will copy (one arena allocation per span instead of one per string), and one by one
+// once that block is used up. Like Arena::CopyString, an empty string takes no memory.
+class StringCopier {
+ public:
+  // memcpy for n ≥ 1, with the short lengths most keys and values have done inline (two
+  // overlapping loads and stores each) instead of by a call.
+  [[gnu::always_inline]] static void CopyBytes(char* dst, const char* src, size_t n) {
+    if (n >= 8 && n <= 16) {
+      uint64_t head, tail;
+      std::memcpy(&head, src, 8);
+      std::memcpy(&tail, src + n - 8, 8);
+      std::memcpy(dst, &head, 8);
+      std::memcpy(dst + n - 8, &tail, 8);
+    } else if (n >= 4 && n < 8) {
+      uint32_t head, tail;
+      std::memcpy(&head, src, 4);
+      std::memcpy(&tail, src + n - 4, 4);
+      std::memcpy(dst, &head, 4);
+      std::memcpy(dst + n - 4, &tail, 4);
+    } else {
+      std::memcpy(dst, src, n);
+    }
+  }
+
+  explicit StringCopier(Arena& arena, size_t bytes = 0) : arena_(arena) {
+    if (bytes > 0) {
+      cursor_ = static_cast<char*>(arena.Allocate(bytes, 1));
+      limit_ = cursor_ + bytes;
+    }
+  }
+
+  Arena& arena() { return arena_; }
+
+  std::string_view Copy(std::string_view s) {
+    if (s.empty()) return {};
+    if (s.size() > static_cast<size_t>(limit_ - cursor_)) return arena_.CopyString(s);
+    char* out = cursor_;
+    CopyBytes(out, s.data(), s.size());
+    cursor_ += s.size();
+    return {out, s.size()};
+  }
+
+ private:
+  Arena& arena_;
+  char* cursor_ = nullptr;
+  char* limit_ = nullptr;
+};
+
+bool HasStringValue(const jaeger::Tag& tag) {
+  return tag.type == jaeger::TagType::kString || tag.type == jaeger::TagType::kBinary;
+}
+
+// Bytes CopyTag copies for `tag`.
+size_t TagBytes(const jaeger::Tag& tag) {
+  return tag.key.size() + (HasStringValue(tag) ? tag.str.size() : 0);
+}
+
+[[gnu::always_inline]] inline AnyValue CopyTagValue(const jaeger::Tag& tag, StringCopier& strings) {
   switch (tag.type) {
     case jaeger::TagType::kString:
-      return AnyValue::String(arena.CopyString(tag.str));
+      return AnyValue::String(strings.Copy(tag.str));
     case jaeger::TagType::kBool:
       return AnyValue::Bool(tag.bool_value);
     case jaeger::TagType::kInt64:
@@ -43,14 +102,15 @@ AnyValue CopyTagValue(const jaeger::Tag& tag, Arena& arena) {
     case jaeger::TagType::kFloat64:
       return AnyValue::Double(tag.float_value);
     case jaeger::TagType::kBinary:
-      return AnyValue::Bytes(arena.CopyString(tag.str));
+      return AnyValue::Bytes(strings.Copy(tag.str));
   }
-  return AnyValue::String(arena.CopyString(tag.str));
+  return AnyValue::String(strings.Copy(tag.str));
 }
 
-void CopyTag(const jaeger::Tag& tag, Arena& arena, KeyValue& out) {
-  out.key = arena.CopyString(tag.key);
-  out.value = CopyTagValue(tag, arena);
+[[gnu::always_inline]] inline void CopyTag(const jaeger::Tag& tag, StringCopier& strings,
+                                           KeyValue& out) {
+  out.key = strings.Copy(tag.key);
+  out.value = CopyTagValue(tag, strings);
 }
 
 bool IsNonEmptyString(const jaeger::Tag& tag) {
@@ -82,19 +142,21 @@ struct SpecialTags {
     return i == kind || i == status_code || i == status_description || i == error ||
            i == trace_state || i == scope_name || i == scope_version;
   }
-  void ComputeMask() {
+  // Tags consumed (the indices above are distinct tags).
+  size_t consumed_count = 0;
+  // Bytes CopyTag copies for the tags that are not consumed (kept as attributes).
+  size_t kept_bytes = 0;
+
+  // Sets consumed_mask and consumed_count, and subtracts the consumed tags from kept_bytes
+  // (which holds the bytes of every tag when called).
+  void Finish(const std::vector<jaeger::Tag>& tags) {
     for (size_t i :
          {kind, status_code, status_description, error, trace_state, scope_name, scope_version}) {
+      if (i == kNone) continue;
       if (i < 64) consumed_mask |= uint64_t{1} << i;
+      ++consumed_count;
+      kept_bytes -= TagBytes(tags[i]);
     }
-  }
-  size_t consumed_count() const {
-    size_t n = 0;
-    for (size_t i :
-         {kind, status_code, status_description, error, trace_state, scope_name, scope_version}) {
-      n += i != kNone;
-    }
-    return n;
   }
 };
 
@@ -146,8 +208,10 @@ SpecialTags FindSpecialTags(const std::vector<jaeger::Tag>& tags) {
     }
   };
 
+  size_t bytes = 0;
   for (size_t i = 0; i < tags.size(); ++i) {
     const jaeger::Tag& t = tags[i];
+    bytes += TagBytes(t);
     const Key key = classify(t.key);
     if (key == Key::kOther) continue;
     if (key == Key::kKind) {
@@ -193,7 +257,8 @@ SpecialTags FindSpecialTags(const std::vector<jaeger::Tag>& tags) {
     s.code = StatusCode::kError;
     s.error = error;
   }
-  s.ComputeMask();
+  s.kept_bytes = bytes;
+  s.Finish(tags);
   return s;
 }
 
@@ -228,17 +293,24 @@ void ConvertReferences(const jaeger::Span& span, Arena& arena, Span& out) {
   const bool parent_is_child_of =
       parent && span.references[*parent].type == jaeger::RefType::kChildOf;
 
-  Link* links = arena.AllocateArray<Link>(span.references.size());
-  size_t n = 0;
-  for (size_t i = 0; i < span.references.size(); ++i) {
+  // A CHILD_OF parent is parent_span_id alone; a FOLLOWS_FROM parent is also kept as a
+  // follows_from link so that its type survives (ToJaegerTrace lets a link equal to the parent set
+  // the parent reference's type, §1.9). Further references to the parent span add nothing and
+  // would change that type on the way back, so they are dropped.
+  auto becomes_link = [&](size_t i) {
     const jaeger::Reference& ref = span.references[i];
-    // A CHILD_OF parent is parent_span_id alone; a FOLLOWS_FROM parent is also kept as a
-    // follows_from link so that its type survives (ToJaegerTrace lets a link equal to the parent
-    // set the parent reference's type, §1.9). Further references to the parent span add nothing
-    // and would change that type on the way back, so they are dropped.
     const bool names_parent =
         parent && ref.trace_id == out.trace_id && ref.span_id == out.parent_span_id;
-    if (names_parent && (parent_is_child_of || i != *parent)) continue;
+    return !(names_parent && (parent_is_child_of || i != *parent));
+  };
+  size_t count = 0;
+  for (size_t i = 0; i < span.references.size(); ++i) count += becomes_link(i);
+  if (count == 0) return;  // the usual case: the one reference is the parent
+  Link* links = arena.AllocateArray<Link>(count);
+  size_t n = 0;
+  for (size_t i = 0; i < span.references.size(); ++i) {
+    if (!becomes_link(i)) continue;
+    const jaeger::Reference& ref = span.references[i];
     Link& link = links[n++];
     link = Link();
     link.trace_id = ref.trace_id;
@@ -250,7 +322,8 @@ void ConvertReferences(const jaeger::Span& span, Arena& arena, Span& out) {
 
 // A log's name is its `event` field when there is exactly one such field and it is a non-empty
 // string; otherwise every field (any `event` included) stays an attribute and the name is empty.
-void ConvertLog(const jaeger::Log& log, Arena& arena, Event& out) {
+void ConvertLog(const jaeger::Log& log, StringCopier& strings, Event& out) {
+  Arena& arena = strings.arena();
   out = Event();
   out.time_unix_nano = MicrosToNanos(log.timestamp_us);
   size_t event_fields = 0;
@@ -261,14 +334,14 @@ void ConvertLog(const jaeger::Log& log, Arena& arena, Event& out) {
     name_index = i;
   }
   if (event_fields != 1 || !IsNonEmptyString(log.fields[name_index])) name_index = SIZE_MAX;
-  if (name_index != SIZE_MAX) out.name = arena.CopyString(log.fields[name_index].str);
+  if (name_index != SIZE_MAX) out.name = strings.Copy(log.fields[name_index].str);
 
   const size_t count = log.fields.size() - (name_index != SIZE_MAX ? 1 : 0);
   if (count == 0) return;
   KeyValue* attributes = arena.AllocateArray<KeyValue>(count);
   size_t n = 0;
   for (size_t i = 0; i < log.fields.size(); ++i) {
-    if (i != name_index) CopyTag(log.fields[i], arena, attributes[n++]);
+    if (i != name_index) CopyTag(log.fields[i], strings, attributes[n++]);
   }
   out.attributes = Attributes(attributes, n);
 }
@@ -279,9 +352,10 @@ const Resource* ResourceFromJaegerProcess(const jaeger::Process& process, SpanSe
   Arena& arena = out.arena();
   KeyValue* attributes = arena.AllocateArray<KeyValue>(process.tags.size() + 1);
   attributes[0].key = kServiceNameKey;  // a literal: static storage, no copy needed
-  attributes[0].value = AnyValue::String(arena.CopyString(process.service_name));
+  StringCopier strings(arena);
+  attributes[0].value = AnyValue::String(strings.Copy(process.service_name));
   for (size_t i = 0; i < process.tags.size(); ++i) {
-    CopyTag(process.tags[i], arena, attributes[i + 1]);
+    CopyTag(process.tags[i], strings, attributes[i + 1]);
   }
   return MakeResource(arena, Attributes(attributes, process.tags.size() + 1));
 }
@@ -296,48 +370,60 @@ void AppendFromJaegerSpan(const jaeger::Span& span, const Resource* resource, Sp
     previous_resource = out.spans().back().resource;
   }
 
-  Span& s = out.spans().emplace_back();
-  s.trace_id = span.trace_id;
-  s.span_id = span.span_id;
-  s.name = arena.CopyString(span.operation_name);
-  s.flags = span.flags;
-  s.start_time_unix_nano = MicrosToNanos(span.start_time_us);
-  s.end_time_unix_nano = SaturatingAdd(s.start_time_unix_nano, MicrosToNanos(span.duration_us));
-  s.resource = resource;
-
   // Tags: fold the special ones into fields, copy the rest in their original order.
   const SpecialTags special = FindSpecialTags(span.tags);
   const std::vector<jaeger::Tag>& tags = span.tags;
-  s.kind = special.kind_value;
-  s.status.code = special.code;
-  if (special.status_description != SpecialTags::kNone) {
-    s.status.message = arena.CopyString(tags[special.status_description].str);
-  }
-  if (special.trace_state != SpecialTags::kNone) {
-    s.trace_state = arena.CopyString(tags[special.trace_state].str);
-  }
-  const size_t attribute_count = tags.size() - special.consumed_count();
-  if (attribute_count > 0) {
-    KeyValue* attributes = arena.AllocateArray<KeyValue>(attribute_count);
-    size_t n = 0;
-    for (size_t i = 0; i < tags.size(); ++i) {
-      if (!special.Consumed(i)) CopyTag(tags[i], arena, attributes[n++]);
-    }
-    s.attributes = Attributes(attributes, n);
-  }
 
   // Scope: spans of one batch usually share it, so reuse the previous span's when equal.
   std::string_view scope_name, scope_version;
   if (special.scope_name != SpecialTags::kNone) scope_name = tags[special.scope_name].str;
   if (special.scope_version != SpecialTags::kNone) scope_version = tags[special.scope_version].str;
-  if (previous_scope != nullptr && previous_resource == resource &&
-      previous_scope->name == scope_name && previous_scope->version == scope_version &&
-      previous_scope->attributes.empty() && previous_scope->schema_url.empty()) {
+  const bool reuse_scope = previous_scope != nullptr && previous_resource == resource &&
+                           previous_scope->name == scope_name &&
+                           previous_scope->version == scope_version &&
+                           previous_scope->attributes.empty() && previous_scope->schema_url.empty();
+
+  // Every string the span keeps, except its logs', goes into one arena block.
+  const size_t attribute_count = tags.size() - special.consumed_count;
+  size_t bytes = span.operation_name.size() + special.kept_bytes;
+  if (special.status_description != SpecialTags::kNone) {
+    bytes += tags[special.status_description].str.size();
+  }
+  if (special.trace_state != SpecialTags::kNone) bytes += tags[special.trace_state].str.size();
+  if (!reuse_scope) bytes += scope_name.size() + scope_version.size();
+  StringCopier strings(arena, bytes);
+
+  Span& s = out.spans().emplace_back();
+  s.trace_id = span.trace_id;
+  s.span_id = span.span_id;
+  s.name = strings.Copy(span.operation_name);
+  s.flags = span.flags;
+  s.start_time_unix_nano = MicrosToNanos(span.start_time_us);
+  s.end_time_unix_nano = SaturatingAdd(s.start_time_unix_nano, MicrosToNanos(span.duration_us));
+  s.resource = resource;
+  s.kind = special.kind_value;
+  s.status.code = special.code;
+  if (special.status_description != SpecialTags::kNone) {
+    s.status.message = strings.Copy(tags[special.status_description].str);
+  }
+  if (special.trace_state != SpecialTags::kNone) {
+    s.trace_state = strings.Copy(tags[special.trace_state].str);
+  }
+  if (attribute_count > 0) {
+    KeyValue* attributes = arena.AllocateArray<KeyValue>(attribute_count);
+    size_t n = 0;
+    for (size_t i = 0; i < tags.size(); ++i) {
+      if (!special.Consumed(i)) CopyTag(tags[i], strings, attributes[n++]);
+    }
+    s.attributes = Attributes(attributes, n);
+  }
+
+  if (reuse_scope) {
     s.scope = previous_scope;
   } else {
     Scope* scope = arena.New<Scope>();
-    scope->name = arena.CopyString(scope_name);
-    scope->version = arena.CopyString(scope_version);
+    scope->name = strings.Copy(scope_name);
+    scope->version = strings.Copy(scope_version);
     s.scope = scope;
   }
 
@@ -345,7 +431,7 @@ void AppendFromJaegerSpan(const jaeger::Span& span, const Resource* resource, Sp
 
   if (!span.logs.empty()) {
     Event* events = arena.AllocateArray<Event>(span.logs.size());
-    for (size_t i = 0; i < span.logs.size(); ++i) ConvertLog(span.logs[i], arena, events[i]);
+    for (size_t i = 0; i < span.logs.size(); ++i) ConvertLog(span.logs[i], strings, events[i]);
     s.events = std::span<const Event>(events, span.logs.size());
   }
 }

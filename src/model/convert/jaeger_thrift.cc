@@ -5,6 +5,14 @@
 // Decoding streams: each Span struct is read into a reusable jaeger::Span (string views into the
 // input, vectors that keep their capacity) and converted at once, so a batch costs one pass and
 // no per-span heap allocation once the scratch vectors have grown.
+//
+// Two decoders read the Batch struct. FastBatchDecoder, compiled per protocol on
+// thrift::FastReader (bool results, state in registers, headers of the usual field order checked
+// with a compare or two), takes well-formed input; at anything it does not take (every error, and
+// a spans list before the process) it gives up, the output is discarded and BatchDecoder, on the
+// general thrift::Reader, decodes the same bytes. BatchDecoder alone defines results and error
+// messages; the fast path only ever reproduces its successes (jaeger_thrift_test.cc and the fuzz
+// targets compare the two on every input they make).
 #include "model/convert/jaeger_thrift.h"
 
 #include <algorithm>
@@ -505,8 +513,8 @@ class FastBatchDecoder {
     uint32_t size;
     if (!r.ListBegin(element_type, size) || element_type != Type::kStruct) return false;
     std::vector<Span>& spans = out_.spans();
-    spans.reserve(spans.size() + std::min<size_t>({size, r.remaining() / kMinSpanBytes,
-                                                   kMaxReserve}));
+    spans.reserve(spans.size() +
+                  std::min<size_t>({size, r.remaining() / kMinSpanBytes, kMaxReserve}));
     for (uint32_t i = 0; i < size; ++i) {
       if (!ReadSpan(r, scratch_.span)) return false;
       AppendFromJaegerSpan(scratch_.span, resource_, out_);
@@ -538,7 +546,8 @@ class FastBatchDecoder {
     return have_service;
   }
 
-  ABSL_ATTRIBUTE_NOINLINE bool ReadTags(FastReader<P>& r, std::vector<jaeger::Tag>& tags) {
+  ABSL_ATTRIBUTE_NOINLINE bool ReadTags(FastReader<P>& reader, std::vector<jaeger::Tag>& tags) {
+    FastReader<P> r = reader;  // kept in registers across the loop
     Type element_type;
     uint32_t size;
     if (!r.ListBegin(element_type, size)) return false;
@@ -552,12 +561,73 @@ class FastBatchDecoder {
       }
     }
     r.ContainerEnd();
+    reader = r;
     return true;
   }
 
+  // `t` is a value-initialized Tag.
   ABSL_ATTRIBUTE_ALWAYS_INLINE bool ReadTag(FastReader<P>& r, jaeger::Tag& t) {
-    t = jaeger::Tag();
     if (!r.StructBegin()) return false;
+    if (ReadCanonicalTag(r, t)) {
+      r.StructEnd();
+      return true;
+    }
+    // Out of line, on a copy, so that `r` can stay in registers.
+    FastReader<P> copy = r;
+    const bool ok = ReadTagFields(copy, t);
+    r = copy;
+    return ok;
+  }
+
+  // The fields of a Tag as Jaeger's clients write them: key, vType, the value field that vType
+  // names, stop. False, having consumed nothing and left `t` as it
+  // was, for anything else: ReadTagFields reads every other layout.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool ReadCanonicalTag(FastReader<P>& r, jaeger::Tag& t) {
+    const FastReader<P> start = r;
+    int16_t last_id = 0;
+    int32_t vtype;
+    std::string_view key;
+    if (!r.NextFieldIs(last_id, Type::kString, 1) || !r.String(key) ||
+        !r.NextFieldIs(last_id, Type::kI32, 2) || !r.I32(vtype)) {
+      r = start;
+      return false;
+    }
+    bool ok;
+    switch (vtype) {
+      case kTagString:
+        ok = r.NextFieldIs(last_id, Type::kString, 3) && r.String(t.str);
+        break;
+      case kTagDouble:
+        ok = r.NextFieldIs(last_id, Type::kDouble, 4) && r.Double(t.float_value);
+        t.type = jaeger::TagType::kFloat64;
+        break;
+      case kTagBool:
+        ok = r.NextBoolFieldIs(last_id, 5, t.bool_value);
+        t.type = jaeger::TagType::kBool;
+        break;
+      case kTagLong:
+        ok = r.NextFieldIs(last_id, Type::kI64, 6) && r.I64(t.int_value);
+        t.type = jaeger::TagType::kInt64;
+        break;
+      case kTagBinary:
+        ok = r.NextFieldIs(last_id, Type::kString, 7) && r.String(t.str);
+        t.type = jaeger::TagType::kBinary;
+        break;
+      default:
+        ok = false;
+        break;
+    }
+    if (!ok || !r.NextIsStop()) {
+      r = start;
+      t = jaeger::Tag();
+      return false;
+    }
+    t.key = key;
+    return true;
+  }
+
+  // A Tag's fields in any order, after StructBegin; `t` is a value-initialized Tag.
+  ABSL_ATTRIBUTE_NOINLINE bool ReadTagFields(FastReader<P>& r, jaeger::Tag& t) {
     int16_t last_id = 0;
     bool have_key = false, have_type = false;
     int32_t vtype = 0;
@@ -649,6 +719,23 @@ class FastBatchDecoder {
     uint32_t seen = 0;
     int32_t type = 0;
     int64_t low = 0, high = 0, span_id = 0;
+    // Fields 1-4 in order, as Jaeger's clients write them; the loop reads whatever follows.
+    if (r.NextFieldIs(last_id, Type::kI32, 1)) {
+      if (!r.I32(type)) return false;
+      seen |= 1;
+      if (r.NextFieldIs(last_id, Type::kI64, 2)) {
+        if (!r.I64(low)) return false;
+        seen |= 2;
+        if (r.NextFieldIs(last_id, Type::kI64, 3)) {
+          if (!r.I64(high)) return false;
+          seen |= 4;
+          if (r.NextFieldIs(last_id, Type::kI64, 4)) {
+            if (!r.I64(span_id)) return false;
+            seen |= 8;
+          }
+        }
+      }
+    }
     while (true) {
       FastField f;
       if (!r.FieldBegin(last_id, f)) return false;
@@ -694,6 +781,42 @@ class FastBatchDecoder {
     return true;
   }
 
+  // The fields a Span starts with as Jaeger's clients write them (1-5, references if any, 7-9),
+  // each header checked with a compare or two. Stops at the first field that differs, for the
+  // general loop in ReadSpan to go on from there; false only for malformed input.
+  ABSL_ATTRIBUTE_ALWAYS_INLINE bool ReadSpanHead(FastReader<P>& r, jaeger::Span& s,
+                                                 int16_t& last_id, uint32_t& seen, int64_t& low,
+                                                 int64_t& high, int64_t& span_id, int64_t& parent) {
+    bool in_order = true;
+    auto i64 = [&](int16_t id, int64_t& v) ABSL_ATTRIBUTE_ALWAYS_INLINE {
+      if (!in_order || !r.NextFieldIs(last_id, Type::kI64, id)) {
+        in_order = false;
+        return true;
+      }
+      seen |= 1u << id;
+      return r.I64(v);
+    };
+    if (!i64(1, low) || !i64(2, high) || !i64(3, span_id) || !i64(4, parent)) return false;
+    if (!in_order) return true;
+    if (!r.NextFieldIs(last_id, Type::kString, 5)) return true;
+    seen |= 1u << 5;
+    if (!r.String(s.operation_name)) return false;
+    if (r.NextFieldIs(last_id, Type::kList, 6) &&
+        !ReadStructList(r, [&] { return ReadRef(r, s.references.emplace_back()); })) {
+      return false;
+    }
+    if (!r.NextFieldIs(last_id, Type::kI32, 7)) return true;
+    seen |= 1u << 7;
+    int32_t flags;
+    if (!r.I32(flags)) return false;
+    s.flags = static_cast<uint32_t>(flags);
+    int64_t start = 0, duration = 0;
+    if (!i64(8, start) || !i64(9, duration)) return false;
+    s.start_time_us = static_cast<uint64_t>(start);
+    s.duration_us = static_cast<uint64_t>(duration);
+    return true;
+  }
+
   bool ReadSpan(FastReader<P>& r, jaeger::Span& s) {
     scratch_.ResetSpan();
     s.operation_name = {};
@@ -704,6 +827,7 @@ class FastBatchDecoder {
     int16_t last_id = 0;
     uint32_t seen = 0;
     int64_t low = 0, high = 0, span_id = 0, parent = 0;
+    if (!ReadSpanHead(r, s, last_id, seen, low, high, span_id, parent)) return false;
     while (true) {
       FastField f;
       if (!r.FieldBegin(last_id, f)) return false;
@@ -720,7 +844,7 @@ class FastBatchDecoder {
             ok = r.SkipField(f);
             break;
           }
-          int64_t v;
+          int64_t v = 0;
           ok = r.I64(v);
           if (f.id == 1) low = v;
           if (f.id == 2) high = v;
@@ -749,7 +873,7 @@ class FastBatchDecoder {
             ok = r.SkipField(f);
             break;
           }
-          int32_t flags;
+          int32_t flags = 0;
           ok = r.I32(flags);
           s.flags = static_cast<uint32_t>(flags);
           seen |= 1u << 7;
@@ -953,7 +1077,7 @@ absl::StatusOr<SpanSet> DecodeJaegerThriftBatch(std::string_view bytes, Protocol
   ro.max_depth = options.max_depth;
   Reader r(bytes, protocol, ro);
   Scratch& scratch = ThreadScratch();
-  if (TryFastBatch(r, bytes, options.max_depth, scratch, out)) {
+  if (options.fast_path && TryFastBatch(r, bytes, options.max_depth, scratch, out)) {
     scratch.Trim();
     return out;
   }
@@ -1008,7 +1132,7 @@ absl::StatusOr<AgentMessage> DecodeAgentMessage(std::string_view datagram,
     if (f.id == 1 && msg.method == AgentMessage::Method::kEmitBatch && f.type == Type::kStruct) {
       if (have_argument) msg.spans.spans().clear();  // a repeated field: the last one wins
       Scratch& scratch = ThreadScratch();
-      if (!TryFastBatch(r, datagram, options.max_depth, scratch, msg.spans)) {
+      if (!options.fast_path || !TryFastBatch(r, datagram, options.max_depth, scratch, msg.spans)) {
         msg.spans = SpanSet(ArenaSizeFor(datagram));  // what the fast path left is discarded
         BatchDecoder decoder(scratch, msg.spans, options);
         absl::Status status = decoder.ReadBatch(r);

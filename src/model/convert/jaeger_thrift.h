@@ -23,6 +23,11 @@ struct JaegerThriftDecodeOptions {
   // Deepest nesting accepted (a Batch inside an emitBatch message nests 8 levels down to a log
   // field). Deeper → InvalidArgument. Default 32.
   uint32_t max_depth = 32;
+  // Well-formed input in the usual layout is decoded by a fast path compiled per protocol; the
+  // general decoder takes everything else and produces every error. Both give identical results,
+  // so this only changes speed: false sends all input through the general decoder (for the tests
+  // and fuzz targets that check that the two agree). Default true.
+  bool fast_path = true;
 };
 
 // Decodes one jaeger.thrift `Batch` struct in `protocol` (the HTTP collector endpoint uses

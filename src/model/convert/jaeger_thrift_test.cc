@@ -9,12 +9,15 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "model/convert/jaeger.h"
+#include "model/convert/jaeger_thrift_test_util.h"
 #include "model/convert/thrift/reader.h"
 #include "model/convert/thrift/writer.h"
 
@@ -879,6 +882,330 @@ TEST(JaegerThriftCapturedTest, RealClientPayloadsDecode) {
       if (!s.parent_span_id.IsZero()) ++children;
     }
     EXPECT_EQ(children, c.spans - 1);  // one root, every other span has its parent
+  }
+}
+
+}  // namespace
+}  // namespace skua::model::convert
+
+// --- The fast path and the general decoder agree ------------------------------------------------
+//
+// Well-formed input in the usual layout is decoded by a fast path; everything else, and every
+// error, by the general decoder (JaegerThriftDecodeOptions::fast_path). The two must agree on
+// every input: the same status (code and message) or the same spans. The inputs below take the
+// fast path through each of its branches and leave it at each point where it hands over.
+
+namespace skua::model::convert {
+namespace {
+
+using thrift::MessageType;
+using thrift::Protocol;
+using thrift::Type;
+using thrift::Writer;
+
+// Decodes `batch` as an HTTP body, and wrapped in an agent datagram, with and without the fast
+// path, and expects the same outcome.
+void ExpectPathsAgree(const std::string& batch, Protocol protocol) {
+  JaegerThriftDecodeOptions general;
+  general.fast_path = false;
+  std::string why;
+  auto fast = DecodeJaegerThriftBatch(batch, protocol);
+  auto slow = DecodeJaegerThriftBatch(batch, protocol, general);
+  ASSERT_EQ(fast.status(), slow.status());
+  if (fast.ok()) {
+    ASSERT_TRUE(testing::SameSpans(fast->spans(), slow->spans(), &why)) << why;
+  }
+
+  std::string datagram;
+  Writer w(protocol, datagram);
+  w.WriteMessageBegin("emitBatch", MessageType::kOneway, 7);
+  w.WriteStructBegin();
+  w.WriteFieldBegin(Type::kStruct, 1);
+  w.WriteRaw(batch);
+  w.WriteStructEnd();
+  auto fast_msg = DecodeAgentMessage(datagram, protocol);
+  auto slow_msg = DecodeAgentMessage(datagram, protocol, general);
+  ASSERT_EQ(fast_msg.status(), slow_msg.status());
+  if (fast_msg.ok()) {
+    EXPECT_EQ(fast_msg->seqid, slow_msg->seqid);
+    ASSERT_TRUE(testing::SameSpans(fast_msg->spans.spans(), slow_msg->spans.spans(), &why)) << why;
+  }
+}
+
+// ExpectPathsAgree on `base`, on its prefixes (every `stride`-th length), and on `mutations`
+// pseudo-random byte changes.
+void ExpectPathsAgreeWhenDamaged(const std::string& base, Protocol protocol, int mutations,
+                                 size_t stride = 1) {
+  ExpectPathsAgree(base, protocol);
+  for (size_t n = 0; n < base.size(); n += stride) {
+    ExpectPathsAgree(base.substr(0, n), protocol);
+  }
+  uint64_t state = base.size();
+  for (int round = 0; round < mutations; ++round) {
+    std::string in = base;
+    for (int k = 0; k < 1 + round % 3; ++k) {
+      state = state * 6364136223846793005ull + 1442695040888963407ull;
+      in[(state >> 33) % in.size()] = static_cast<char>(state >> 56);
+    }
+    ExpectPathsAgree(in, protocol);
+    if (::testing::Test::HasFatalFailure()) return;
+  }
+}
+
+void WriteTag(Writer& w, std::string_view key, int32_t vtype, const std::function<void()>& value) {
+  w.WriteStructBegin();
+  w.WriteFieldBegin(Type::kString, 1);
+  w.WriteString(key);
+  w.WriteFieldBegin(Type::kI32, 2);
+  w.WriteI32(vtype);
+  value();
+  w.WriteStructEnd();
+}
+
+// Tags of every type in the usual layout, and some in others: value before key, an unknown field,
+// a missing value, a value field that does not match vType, and a duplicated key field.
+void WriteTags(Writer& w, int16_t id) {
+  w.WriteFieldBegin(Type::kList, id);
+  w.WriteListBegin(Type::kStruct, 13);
+  WriteTag(w, "nan", 1, [&] {
+    w.WriteFieldBegin(Type::kDouble, 4);
+    w.WriteDouble(std::numeric_limits<double>::quiet_NaN());
+  });
+  WriteTag(w, "s", 0, [&] {
+    w.WriteFieldBegin(Type::kString, 3);
+    w.WriteString("str");
+  });
+  WriteTag(w, "span.kind", 0, [&] {
+    w.WriteFieldBegin(Type::kString, 3);
+    w.WriteString("client");
+  });
+  WriteTag(w, "d", 1, [&] {
+    w.WriteFieldBegin(Type::kDouble, 4);
+    w.WriteDouble(-2.5);
+  });
+  WriteTag(w, "t", 2, [&] {
+    w.WriteFieldBegin(Type::kBool, 5);
+    w.WriteBool(true);
+  });
+  WriteTag(w, "f", 2, [&] {
+    w.WriteFieldBegin(Type::kBool, 5);
+    w.WriteBool(false);
+  });
+  WriteTag(w, "l", 3, [&] {
+    w.WriteFieldBegin(Type::kI64, 6);
+    w.WriteI64(-1234567890123);
+  });
+  WriteTag(w, "x", 4, [&] {
+    w.WriteFieldBegin(Type::kString, 7);
+    w.WriteString(std::string_view("\0\1\2", 3));
+  });
+  WriteTag(w, "missing-value", 1, [] {});
+  WriteTag(w, "mismatched", 3, [&] {
+    w.WriteFieldBegin(Type::kString, 3);
+    w.WriteString("not a long");
+  });
+  WriteTag(w, "extra", 0, [&] {
+    w.WriteFieldBegin(Type::kString, 3);
+    w.WriteString("v");
+    w.WriteFieldBegin(Type::kI32, 40);
+    w.WriteI32(1);
+  });
+  w.WriteStructBegin();  // value and type before the key
+  w.WriteFieldBegin(Type::kString, 3);
+  w.WriteString("late-key");
+  w.WriteFieldBegin(Type::kI32, 2);
+  w.WriteI32(0);
+  w.WriteFieldBegin(Type::kString, 1);
+  w.WriteString("k2");
+  w.WriteStructEnd();
+  WriteTag(w, "first-key", 0, [&] {
+    w.WriteFieldBegin(Type::kString, 1);
+    w.WriteString("second-key");
+    w.WriteFieldBegin(Type::kString, 3);
+    w.WriteString("v");
+  });
+}
+
+// One field of a Span, and a second value for it (to write it twice).
+struct SpanField {
+  int16_t id;
+  std::function<void(Writer&, bool second)> write;
+};
+
+std::vector<SpanField> UsualSpanFields() {
+  auto i64 = [](int16_t id, int64_t v) {
+    return SpanField{id, [id, v](Writer& w, bool second) {
+                       w.WriteFieldBegin(Type::kI64, id);
+                       w.WriteI64(second ? v + 1 : v);
+                     }};
+  };
+  return {
+      i64(1, -0x1234567890abcdefll),
+      i64(2, 0x99),
+      i64(3, 0x55),
+      i64(4, 0x44),
+      {5,
+       [](Writer& w, bool second) {
+         w.WriteFieldBegin(Type::kString, 5);
+         w.WriteString(second ? "op-2" : "op");
+       }},
+      {6,
+       [](Writer& w, bool second) {
+         w.WriteFieldBegin(Type::kList, 6);
+         w.WriteListBegin(Type::kStruct, 2);
+         for (int i = 0; i < 2; ++i) {
+           w.WriteStructBegin();
+           w.WriteFieldBegin(Type::kI32, 1);
+           w.WriteI32(i);
+           w.WriteFieldBegin(Type::kI64, 2);
+           w.WriteI64(i == 0 ? -0x1234567890abcdefll : 3);
+           w.WriteFieldBegin(Type::kI64, 3);
+           w.WriteI64(i == 0 ? 0x99 : 0);
+           w.WriteFieldBegin(Type::kI64, 4);
+           w.WriteI64(second ? 0x45 : 0x44);
+           w.WriteStructEnd();
+         }
+       }},
+      {7,
+       [](Writer& w, bool second) {
+         w.WriteFieldBegin(Type::kI32, 7);
+         w.WriteI32(second ? 3 : 1);
+       }},
+      i64(8, 1'700'000'000'000'000),
+      i64(9, 1500),
+      {10, [](Writer& w, bool) { WriteTags(w, 10); }},
+      {11,
+       [](Writer& w, bool second) {
+         w.WriteFieldBegin(Type::kList, 11);
+         w.WriteListBegin(Type::kStruct, 2);
+         for (int i = 0; i < 2; ++i) {
+           w.WriteStructBegin();
+           w.WriteFieldBegin(Type::kI64, 1);
+           w.WriteI64(second ? 20 : 10);
+           WriteTags(w, 2);
+           w.WriteStructEnd();
+         }
+       }},
+  };
+}
+
+// A Batch of one process (with tags) and two spans of `fields`, written in that order.
+std::string BatchOf(Protocol protocol,
+                    const std::vector<std::pair<const SpanField*, bool>>& fields) {
+  std::string out;
+  Writer w(protocol, out);
+  w.WriteStructBegin();
+  w.WriteFieldBegin(Type::kStruct, 1);
+  w.WriteStructBegin();
+  w.WriteFieldBegin(Type::kString, 1);
+  w.WriteString("svc");
+  WriteTags(w, 2);
+  w.WriteStructEnd();
+  w.WriteFieldBegin(Type::kList, 2);
+  w.WriteListBegin(Type::kStruct, 2);
+  for (int span = 0; span < 2; ++span) {
+    w.WriteStructBegin();
+    for (const auto& [field, second] : fields) field->write(w, second);
+    w.WriteStructEnd();
+  }
+  w.WriteStructEnd();
+  return out;
+}
+
+TEST_P(BothProtocols, FastPathAgreesWithGeneralDecoderOnEveryLayout) {
+  const Protocol protocol = GetParam();
+  const std::vector<SpanField> usual = UsualSpanFields();
+  using Layout = std::vector<std::pair<const SpanField*, bool>>;
+  Layout in_order;
+  for (const SpanField& f : usual) in_order.push_back({&f, false});
+
+  std::vector<std::pair<std::string, Layout>> layouts = {{"usual order", in_order}};
+  Layout reversed(in_order.rbegin(), in_order.rend());
+  layouts.push_back({"reversed", reversed});
+  for (size_t i = 0; i < usual.size(); ++i) {
+    const std::string id = std::to_string(usual[i].id);
+    Layout without = in_order;
+    without.erase(without.begin() + static_cast<ptrdiff_t>(i));
+    layouts.push_back({"without field " + id, without});
+    Layout moved = without;
+    moved.push_back(in_order[i]);
+    layouts.push_back({"field " + id + " last", moved});
+    Layout twice = in_order;
+    twice.insert(twice.begin() + static_cast<ptrdiff_t>(i) + 1, {&usual[i], true});
+    layouts.push_back({"field " + id + " twice", twice});
+    Layout again = in_order;
+    again.push_back({&usual[i], true});
+    layouts.push_back({"field " + id + " again at the end", again});
+  }
+  // A known field id with another type, at each position: skipped, so a required field is missing.
+  std::vector<SpanField> mistyped;
+  for (const SpanField& f : usual) {
+    mistyped.push_back({f.id, [id = f.id](Writer& w, bool) {
+                          w.WriteFieldBegin(id == 5 ? Type::kI64 : Type::kString, id);
+                          if (id == 5) {
+                            w.WriteI64(5);
+                          } else {
+                            w.WriteString("mistyped");
+                          }
+                        }});
+  }
+  for (size_t i = 0; i < usual.size(); ++i) {
+    Layout l = in_order;
+    l[i] = {&mistyped[i], false};
+    layouts.push_back({"field " + std::to_string(usual[i].id) + " mistyped", l});
+    Layout extra = in_order;
+    extra.insert(extra.begin() + static_cast<ptrdiff_t>(i), {&mistyped[i], false});
+    layouts.push_back({"mistyped copy before field " + std::to_string(usual[i].id), extra});
+  }
+
+  for (size_t i = 0; i < layouts.size(); ++i) {
+    SCOPED_TRACE(layouts[i].first);
+    // Every prefix of the usual layout; a sample of the others' (they share most of their bytes).
+    ExpectPathsAgreeWhenDamaged(BatchOf(protocol, layouts[i].second), protocol, 100,
+                                i == 0 ? 1 : 29);
+    if (HasFatalFailure()) return;
+  }
+}
+
+TEST_P(BothProtocols, FastPathAgreesWithGeneralDecoderOnOtherBatches) {
+  const Protocol protocol = GetParam();
+  Fixture f = RichBatch();
+  ExpectPathsAgreeWhenDamaged(EncodeJaegerThriftBatch(f.process, f.spans, protocol), protocol,
+                              2000);
+  for (bool spans_first : {false, true}) {
+    ExpectPathsAgreeWhenDamaged(BatchWithJunk(protocol, spans_first), protocol, 500);
+  }
+  // A span list that is not of structs, an empty span list, a batch of nothing but a process.
+  for (Type element : {Type::kI32, Type::kStruct}) {
+    std::string out;
+    Writer w(protocol, out);
+    w.WriteStructBegin();
+    w.WriteFieldBegin(Type::kStruct, 1);
+    w.WriteStructBegin();
+    w.WriteFieldBegin(Type::kString, 1);
+    w.WriteString("svc");
+    w.WriteStructEnd();
+    w.WriteFieldBegin(Type::kList, 2);
+    w.WriteListBegin(element, 0);
+    w.WriteStructEnd();
+    ExpectPathsAgreeWhenDamaged(out, protocol, 50);
+  }
+}
+
+TEST_P(BothProtocols, FastPathRespectsTheDepthLimit) {
+  // A Batch nests 7 levels down to a log field's Tag (Batch, spans, Span, logs, Log, fields, Tag);
+  // the limit cuts in at each level.
+  Fixture f = RichBatch();
+  const std::string batch = EncodeJaegerThriftBatch(f.process, f.spans, GetParam());
+  for (uint32_t depth = 0; depth <= 8; ++depth) {
+    SCOPED_TRACE(depth);
+    JaegerThriftDecodeOptions fast, general;
+    fast.max_depth = general.max_depth = depth;
+    general.fast_path = false;
+    auto a = DecodeJaegerThriftBatch(batch, GetParam(), fast);
+    auto b = DecodeJaegerThriftBatch(batch, GetParam(), general);
+    ASSERT_EQ(a.status(), b.status());
+    EXPECT_EQ(a.ok(), depth >= 7);
   }
 }
 

@@ -2,7 +2,7 @@
 // /api/v1/spans: spans with annotations and binaryAnnotations) and v2 (POST /api/v2/spans: spans
 // with kind, localEndpoint, remoteEndpoint and tags). Both are JSON arrays of spans; unknown fields
 // are ignored and null stands for an absent field. See zipkin.h for how spans are translated.
-// Also the v2 encoder that `skua tracegen --protocol=zipkin-json` sends with.
+// Also the v2 encoders: JSON (what `skua tracegen --protocol=zipkin-json` sends) and protobuf.
 #pragma once
 
 #include <span>
@@ -45,5 +45,15 @@ absl::StatusOr<SpanSet> DecodeZipkinV1Json(std::string_view json);
 // Zipkin v2 has no place for them. Strings are escaped by AppendJsonString, so the output is valid
 // JSON whatever bytes the spans hold. Thread-safe (no shared state).
 std::string EncodeZipkinV2Json(std::span<const Span> spans);
+
+// Encodes spans as a Zipkin v2 protobuf ListOfSpans (zipkin.proto3; the body of POST
+// /api/v2/spans with Content-Type application/x-protobuf), with the same choices as
+// EncodeZipkinV2Json, field for field: trace_id as 8 bytes when its high half is zero, else 16;
+// id and parent_id (when non-zero) as 8 big-endian bytes; kind; name; timestamp and duration in
+// µs (omitted when zero); debug; local_endpoint.service_name; annotations; and the same tags as
+// map entries. DecodeZipkinProto of the result equals DecodeZipkinV2Json of the JSON encoding,
+// except that strings travel as they are (the JSON encoder replaces ill-formed UTF-8). Implemented
+// in zipkin_proto.cc. Thread-safe (no shared state).
+std::string EncodeZipkinProto(std::span<const Span> spans);
 
 }  // namespace skua::model::convert

@@ -2,6 +2,8 @@
 // the wire primitives are protowire.h's.
 // Each span is read into a reused ZipkinSpan whose strings are views into the input, then handed
 // to ZipkinConverter, which copies what it keeps into the result's arena.
+// Also the encoder (EncodeZipkinProto, declared in zipkin_json.h beside the JSON encoder whose
+// model → Zipkin choices it shares).
 #include "model/convert/zipkin_proto.h"
 
 #include <cstdint>
@@ -12,8 +14,10 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "model/convert/protowire.h"
 #include "model/convert/zipkin.h"
+#include "model/convert/zipkin_json.h"
 
 namespace skua::model::convert {
 namespace {
@@ -261,7 +265,173 @@ class ProtoDecoder : public protowire::WireReader {
   bool in_span_ = false;
 };
 
+// ---- encoding ---------------------------------------------------------------------------------
+//
+// The same model → Zipkin v2 choices as EncodeZipkinV2Json (zipkin_json.h), field by field, in
+// zipkin.proto3's wire form.
+
+// Tag keys written from the span's own fields; the decoder folds them back.
+constexpr std::string_view kScopeNameTag = "otel.scope.name";
+constexpr std::string_view kScopeVersionTag = "otel.scope.version";
+constexpr std::string_view kTraceStateTag = "w3c.tracestate";
+constexpr std::string_view kStatusCodeTag = "otel.status_code";
+constexpr std::string_view kErrorTag = "error";
+constexpr std::string_view kServiceNameAttribute = "service.name";
+// Jaeger's debug flag bit (jaeger-compat §1.4), as ZipkinConverter sets it.
+constexpr uint32_t kDebugFlagBit = 2;
+
+// zipkin.proto3 Span.Kind; 0 (unspecified) for internal and unspecified spans.
+uint64_t ZipkinKindNumber(SpanKind kind) {
+  switch (kind) {
+    case SpanKind::kClient:
+      return static_cast<uint64_t>(ZipkinKind::kClient);
+    case SpanKind::kServer:
+      return static_cast<uint64_t>(ZipkinKind::kServer);
+    case SpanKind::kProducer:
+      return static_cast<uint64_t>(ZipkinKind::kProducer);
+    case SpanKind::kConsumer:
+      return static_cast<uint64_t>(ZipkinKind::kConsumer);
+    default:
+      return 0;
+  }
+}
+
+void AppendBigEndian64(uint64_t v, std::string& out) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>(v >> shift));
+}
+
+class ProtoEncoder {
+ public:
+  // Writes one ListOfSpans.spans entry per span into `sink` (a protowire SizeSink or WriteSink;
+  // both passes see the same calls).
+  template <typename Sink>
+  void Emit(Sink& sink, std::span<const Span> spans) {
+    for (const Span& s : spans) {
+      sink.Message(1, [&] { EmitSpan(sink, s); });
+    }
+  }
+
+ private:
+  template <typename Sink>
+  void EmitSpan(Sink& sink, const Span& s) {
+    // trace_id: 8 bytes when the high half is zero (a 64-bit ID), else 16; ids: 8 bytes.
+    ids_.clear();
+    if (s.trace_id.high != 0) AppendBigEndian64(s.trace_id.high, ids_);
+    AppendBigEndian64(s.trace_id.low, ids_);
+    sink.Bytes(1, ids_);
+    if (!s.parent_span_id.IsZero()) {
+      ids_.clear();
+      AppendBigEndian64(s.parent_span_id.value, ids_);
+      sink.Bytes(2, ids_);
+    }
+    ids_.clear();
+    AppendBigEndian64(s.span_id.value, ids_);
+    sink.Bytes(3, ids_);
+    protowire::EmitVarintIfNotZero(sink, 4, ZipkinKindNumber(s.kind));
+    protowire::EmitBytesIfNotEmpty(sink, 5, s.name);
+    // Both ends truncated to µs, so that start and end each survive a round trip at µs precision.
+    const uint64_t start_us = s.start_time_unix_nano / 1000;
+    const uint64_t end_us = s.end_time_unix_nano / 1000;
+    if (start_us > 0) {
+      sink.Fixed64(6, start_us);
+      if (end_us > start_us) sink.Varint(7, end_us - start_us);
+    }
+    const std::string_view service = s.service_name();
+    if (!service.empty()) {
+      sink.Message(8, [&] { sink.Bytes(1, service); });
+    }
+    for (const Event& e : s.events) {
+      sink.Message(10, [&] {
+        const uint64_t timestamp_us = e.time_unix_nano / 1000;
+        if (timestamp_us != 0) sink.Fixed64(1, timestamp_us);
+        AnnotationValue(e);
+        protowire::EmitBytesIfNotEmpty(sink, 2, annotation_);
+      });
+    }
+    EmitTags(sink, s);
+    if ((s.flags & kDebugFlagBit) != 0) sink.Varint(12, 1);
+  }
+
+  // The tags map (field 11), one entry per key, in EncodeZipkinV2Json's order.
+  template <typename Sink>
+  void EmitTags(Sink& sink, const Span& s) {
+    const bool error = s.status.code == StatusCode::kError;
+    const bool ok = s.status.code == StatusCode::kOk;
+    const bool scope_name = s.scope != nullptr && !s.scope->name.empty();
+    const bool scope_version = s.scope != nullptr && !s.scope->version.empty();
+    const bool trace_state = !s.trace_state.empty();
+    // Keys written from the span's own fields; attributes of the same key are left out.
+    auto reserved = [&](std::string_view key) {
+      return (error && key == kErrorTag) || (ok && key == kStatusCodeTag) ||
+             (scope_name && key == kScopeNameTag) || (scope_version && key == kScopeVersionTag) ||
+             (trace_state && key == kTraceStateTag);
+    };
+    auto tag = [&](std::string_view key, std::string_view value) {
+      sink.Message(11, [&] {
+        sink.Bytes(1, key);
+        sink.Bytes(2, value);
+      });
+    };
+    auto tag_value = [&](std::string_view key, const AnyValue& value) {
+      value_.clear();
+      AppendValueString(value, value_);
+      tag(key, value_);
+    };
+    if (s.resource != nullptr) {
+      for (const KeyValue& kv : s.resource->attributes) {
+        if (kv.key == kServiceNameAttribute && !s.resource->service_name.empty()) continue;
+        if (reserved(kv.key) || FindAttribute(s.attributes, kv.key) != nullptr) continue;
+        tag_value(kv.key, kv.value);
+      }
+    }
+    if (scope_name) tag(kScopeNameTag, s.scope->name);
+    if (scope_version) tag(kScopeVersionTag, s.scope->version);
+    for (const KeyValue& kv : s.attributes) {
+      if (!reserved(kv.key)) tag_value(kv.key, kv.value);
+    }
+    if (trace_state) tag(kTraceStateTag, s.trace_state);
+    if (ok) tag(kStatusCodeTag, "OK");
+    if (error) tag(kErrorTag, s.status.message.empty() ? "true" : s.status.message);
+  }
+
+  // Sets annotation_ to the annotation value for `e`: its name, or OpenTelemetry's
+  // "name|{json attributes}|dropped count" when it has attributes (unless the name itself holds a
+  // '|', which would make the form ambiguous).
+  void AnnotationValue(const Event& e) {
+    annotation_.clear();
+    annotation_ += e.name;
+    if (e.attributes.empty() || e.name.find('|') != std::string_view::npos) return;
+    annotation_ += "|{";
+    bool first = true;
+    for (const KeyValue& kv : e.attributes) {
+      if (kv.value.type() == ValueType::kEmpty) continue;
+      if (!first) annotation_ += ',';
+      first = false;
+      AppendJsonString(kv.key, annotation_);
+      annotation_ += ':';
+      if (kv.value.type() == ValueType::kArray || kv.value.type() == ValueType::kKvList) {
+        // Only scalar members are unpacked by readers; a list travels as its string rendering.
+        value_.clear();
+        AppendValueString(kv.value, value_);
+        AppendJsonString(value_, annotation_);
+      } else {
+        AppendValueJson(kv.value, annotation_);
+      }
+    }
+    absl::StrAppend(&annotation_, "}|", e.dropped_attributes_count);
+  }
+
+  std::string ids_;
+  std::string value_;
+  std::string annotation_;
+};
+
 }  // namespace
+
+std::string EncodeZipkinProto(std::span<const Span> spans) {
+  ProtoEncoder encoder;
+  return protowire::Encode([&](auto& sink) { encoder.Emit(sink, spans); });
+}
 
 absl::StatusOr<SpanSet> DecodeZipkinProto(std::string_view bytes,
                                           const ZipkinProtoOptions& options) {

@@ -13,6 +13,10 @@
 #include "model/convert/thrift/protocol.h"
 #include "model/convert/thrift/reader.h"
 
+// The hot methods are forced inline: the decoders built on FastReader keep it in a local, and a
+// single out-of-line call would make the compiler keep its position in memory.
+#define SKUA_THRIFT_INLINE [[gnu::always_inline]] inline
+
 namespace skua::model::thrift {
 
 // A field header. For a compact bool field the value travels in the header: `bool_value`.
@@ -25,7 +29,9 @@ struct FastField {
 // Reads values of protocol P from [p, end). Nesting is counted as Reader counts it (structs,
 // lists, sets, maps), starting from `depth`; opening one more level than `max_depth` fails.
 // Element counts are checked against the bytes left with Reader's minimum element sizes. Strings
-// are views into the input. Thread-safety: none.
+// are views into the input. A FastReader is a small value: a hot loop works fastest on a local
+// copy (`FastReader local = r; … r = local;`), whose state the compiler can keep in registers.
+// Thread-safety: none.
 template <Protocol P>
 class FastReader {
  public:
@@ -38,9 +44,9 @@ class FastReader {
 
   // A struct: StructBegin, FieldBegin until it yields kStop (each field's value read or skipped),
   // StructEnd. `last_id` is the struct's compact field-id state: a local the caller starts at 0.
-  bool StructBegin() { return Enter(); }
+  SKUA_THRIFT_INLINE bool StructBegin() { return Enter(); }
   void StructEnd() { --depth_; }
-  bool FieldBegin(int16_t& last_id, FastField& out) {
+  SKUA_THRIFT_INLINE bool FieldBegin(int16_t& last_id, FastField& out) {
     if (p_ >= end_) return false;
     const uint8_t b = *p_;
     if constexpr (P == Protocol::kBinary) {
@@ -79,8 +85,63 @@ class FastReader {
     }
   }
 
+  // Reads the header of field `id` of type `type` (not kBool) and returns true if it is the next
+  // thing in the input, written the way Thrift writers write it when the previous field of the
+  // struct was `last_id` (compact: the one-byte delta form). Otherwise returns false and consumes
+  // nothing; FieldBegin reads any header. For decoders that expect one field order and check
+  // each header with a compare or two.
+  SKUA_THRIFT_INLINE bool NextFieldIs(int16_t& last_id, Type type, int16_t id) {
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 3 || p_[0] != static_cast<uint8_t>(type) ||
+          reader_internal::LoadBig16(p_ + 1) != static_cast<uint16_t>(id)) {
+        return false;
+      }
+      p_ += 3;
+    } else {
+      const int delta = id - last_id;
+      if (delta < 1 || delta > 15 || p_ >= end_ || *p_ != ((delta << 4) | CompactNibble(type))) {
+        return false;
+      }
+      ++p_;
+    }
+    last_id = id;
+    return true;
+  }
+  // NextFieldIs for a kBool field, which reads its value too (compact: it is in the header).
+  SKUA_THRIFT_INLINE bool NextBoolFieldIs(int16_t& last_id, int16_t id, bool& value) {
+    if constexpr (P == Protocol::kBinary) {
+      if (end_ - p_ < 4 || p_[0] != static_cast<uint8_t>(Type::kBool) ||
+          reader_internal::LoadBig16(p_ + 1) != static_cast<uint16_t>(id)) {
+        return false;
+      }
+      value = p_[3] != 0;
+      p_ += 4;
+    } else {
+      const int delta = id - last_id;
+      if (delta < 1 || delta > 15 || p_ >= end_ || (*p_ >> 4) != delta ||
+          ((*p_ & 0x0f) != 1 && (*p_ & 0x0f) != 2)) {
+        return false;
+      }
+      value = (*p_ & 0x0f) == 1;
+      ++p_;
+    }
+    last_id = id;
+    return true;
+  }
+  // True, consuming it, if the next byte is the stop that ends the current struct.
+  SKUA_THRIFT_INLINE bool NextIsStop() {
+    if (p_ >= end_) return false;
+    if constexpr (P == Protocol::kBinary) {
+      if (*p_ != 0) return false;
+    } else {
+      if ((*p_ & 0x0f) != 0) return false;  // a stop's high nibble is ignored, as Thrift does
+    }
+    ++p_;
+    return true;
+  }
+
   // The value of a kBool field whose header `field` was just read.
-  bool BoolField(const FastField& field, bool& out) {
+  SKUA_THRIFT_INLINE bool BoolField(const FastField& field, bool& out) {
     if constexpr (P == Protocol::kBinary) {
       if (p_ >= end_) return false;
       out = *p_++ != 0;
@@ -91,7 +152,7 @@ class FastReader {
     }
   }
 
-  bool I32(int32_t& out) {
+  SKUA_THRIFT_INLINE bool I32(int32_t& out) {
     if constexpr (P == Protocol::kBinary) {
       if (end_ - p_ < 4) return false;
       out = static_cast<int32_t>(reader_internal::LoadBig32(p_));
@@ -105,7 +166,7 @@ class FastReader {
     }
   }
 
-  bool I64(int64_t& out) {
+  SKUA_THRIFT_INLINE bool I64(int64_t& out) {
     if constexpr (P == Protocol::kBinary) {
       if (end_ - p_ < 8) return false;
       out = static_cast<int64_t>(reader_internal::LoadBig64(p_));
@@ -119,7 +180,7 @@ class FastReader {
     }
   }
 
-  bool Double(double& out) {
+  SKUA_THRIFT_INLINE bool Double(double& out) {
     if (end_ - p_ < 8) return false;
     out = std::bit_cast<double>(P == Protocol::kBinary ? reader_internal::LoadBig64(p_)
                                                        : reader_internal::LoadLittle64(p_));
@@ -127,7 +188,7 @@ class FastReader {
     return true;
   }
 
-  bool String(std::string_view& out) {
+  SKUA_THRIFT_INLINE bool String(std::string_view& out) {
     size_t n;
     if constexpr (P == Protocol::kBinary) {
       if (end_ - p_ < 4) return false;
@@ -152,7 +213,7 @@ class FastReader {
   }
 
   // A list or set header (the two share one encoding); pair with ContainerEnd.
-  bool ListBegin(Type& element_type, uint32_t& size) {
+  SKUA_THRIFT_INLINE bool ListBegin(Type& element_type, uint32_t& size) {
     uint64_t count;
     if constexpr (P == Protocol::kBinary) {
       if (end_ - p_ < 5) return false;
@@ -180,20 +241,33 @@ class FastReader {
       bool ignored;
       return BoolField(field, ignored);
     }
-    return SkipValue(field.type);
+    return SkipElement(field.type);
   }
   // Reads and discards one list, set or map element of type `type`.
-  bool SkipElement(Type type) { return SkipValue(type); }
+  bool SkipElement(Type type) {
+    // Through a copy: the recursive skip takes its reader's address, and a caller that keeps its
+    // reader in a local (so that the position can live in a register) must not see it escape.
+    FastReader copy = *this;
+    const bool ok = copy.SkipValue(type);
+    *this = copy;
+    return ok;
+  }
 
  private:
-  bool Enter() {
+  SKUA_THRIFT_INLINE bool Enter() {
     if (depth_ >= max_depth_) return false;
     ++depth_;
     return true;
   }
 
-  bool Varint(uint64_t& out) {
-    if (end_ - p_ >= 10) return reader_internal::DecodeVarint10(p_, out);
+  SKUA_THRIFT_INLINE bool Varint(uint64_t& out) {
+    if (end_ - p_ >= 10) [[likely]] {
+      return reader_internal::DecodeVarint10(p_, out);
+    }
+    return VarintNearEnd(out);
+  }
+  // A varint in the last 10 bytes of the input, byte by byte (as Reader::ReadVarint).
+  [[gnu::noinline]] bool VarintNearEnd(uint64_t& out) {
     uint64_t result = 0;
     for (int shift = 0; shift < 64; shift += 7) {
       if (p_ >= end_) return false;
@@ -217,6 +291,35 @@ class FastReader {
     return out != Type::kStop;
   }
   static size_t MinSize(Type type) { return MinEncodedSize(type, P); }
+  // The compact type nibble of a non-bool type.
+  static constexpr int CompactNibble(Type type) {
+    switch (type) {
+      case Type::kByte:
+        return 3;
+      case Type::kI16:
+        return 4;
+      case Type::kI32:
+        return 5;
+      case Type::kI64:
+        return 6;
+      case Type::kDouble:
+        return 7;
+      case Type::kString:
+        return 8;
+      case Type::kList:
+        return 9;
+      case Type::kSet:
+        return 10;
+      case Type::kMap:
+        return 11;
+      case Type::kStruct:
+        return 12;
+      case Type::kUuid:
+        return 13;
+      default:
+        return -1;  // kStop, kBool: never matches a header byte
+    }
+  }
 
   // A value that is not a field's (a list, set or map element, or a non-bool field's value): a
   // bool takes one byte here in both protocols.
@@ -324,3 +427,5 @@ class FastReader {
 };
 
 }  // namespace skua::model::thrift
+
+#undef SKUA_THRIFT_INLINE

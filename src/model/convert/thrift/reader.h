@@ -202,7 +202,7 @@ namespace reader_internal {
 // Returns false, consuming nothing, when it runs longer. Decodes the first 8 bytes at once,
 // without a branch per byte (varint lengths vary from value to value, so a per-byte loop
 // mispredicts). As in Reader::ReadVarint, a 10th byte contributes only its lowest bit.
-inline bool DecodeVarint10(const uint8_t*& p, uint64_t& out) {
+[[gnu::always_inline]] inline bool DecodeVarint10(const uint8_t*& p, uint64_t& out) {
   if (*p < 0x80) {  // small values (enums, counts, short lengths) take one byte
     out = *p++;
     return true;
