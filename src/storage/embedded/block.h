@@ -1,7 +1,7 @@
 // Immutable block files: the embedded store's spans at rest. A block holds the spans of one tenant
 // flushed together, sorted by trace, in compressed column-oriented pages, with the indexes and
 // skip structures that let a lookup or a search read only what can match. The byte layout, with
-// its version number, is documented in docs/storage/embedded.md ("Block files").
+// its version number, is documented in docs/storage/embedded-blocks.md.
 //
 // A block is written once (WriteBlock) and then only read (BlockReader) until the store deletes
 // the whole file (retention, quota). Readers never trust the file: every section is checksummed,
