@@ -781,38 +781,39 @@ absl::Status EmbeddedStorageImpl::Flush() {
     }
   }
 
-  // Group the frozen head's traces by tenant and write one block per tenant.
-  std::map<std::string, std::vector<model::SpanSet>> by_tenant;
-  SKUA_RETURN_IF_ERROR(frozen->ForEachTrace([&](std::string_view tenant, model::SpanSet trace) {
-    by_tenant[std::string(tenant)].push_back(std::move(trace));
-    return true;
-  }));
-  // Spans already in a block (a client retried after an earlier copy was flushed) are not
-  // written again, so blocks hold each span once and per-block figures stay exact.
-  {
-    auto current = Snapshot();
-    for (auto& [tenant, traces] : by_tenant) {
-      for (model::SpanSet& trace : traces) {
-        const model::TraceId id = trace.spans().front().trace_id;
+  // Group the frozen head's spans by tenant and write one block per tenant. The frozen head takes
+  // no more writes, so its spans are handed on as they are, without copies.
+  std::map<std::string, std::vector<model::Span>> by_tenant;
+  auto current = Snapshot();
+  SKUA_RETURN_IF_ERROR(frozen->ForEachTraceView(
+      [&](std::string_view tenant, std::span<const model::Span* const> trace) {
+        std::vector<model::Span>& out = by_tenant[std::string(tenant)];
+        // Spans already in a block (a client retried after an earlier copy was flushed) are not
+        // written again, so blocks hold each span once and per-block figures stay exact. A stored
+        // copy has the same start time, so only blocks whose time range meets the trace's can
+        // hold one, which keeps this cheap with many blocks.
+        uint64_t first = UINT64_MAX, last = 0;
+        for (const model::Span* span : trace) {
+          first = std::min(first, span->start_time_unix_nano);
+          last = std::max(last, span->start_time_unix_nano);
+        }
         model::SpanSet stored;
+        const model::TraceId id = trace.front()->trace_id;
         for (const auto& b : current->blocks) {
+          if (b->info().max_start < first || b->info().min_start > last) continue;
           if (b->info().tenant != tenant || !b->MayContainTrace(id)) continue;
           if (!b->ReadTrace(id, stored).ok()) stored = model::SpanSet();  // keep ours
         }
-        if (stored.empty()) continue;
-        model::SpanSet fresh;
-        for (const model::Span& span : trace.spans()) {
+        for (const model::Span* span : trace) {
           bool present = std::any_of(stored.spans().begin(), stored.spans().end(),
                                      [&](const model::Span& other) {
-                                       return other.span_id == span.span_id &&
-                                              SpanContentEquals(span, other);
+                                       return other.span_id == span->span_id &&
+                                              SpanContentEquals(*span, other);
                                      });
-          if (!present) fresh.CopySpan(span);
+          if (!present) out.push_back(*span);
         }
-        trace = std::move(fresh);
-      }
-    }
-  }
+        return true;
+      }));
   std::vector<std::shared_ptr<BlockReader>> written;
   auto abandon = [&](const absl::Status& s) {
     for (const auto& b : written) {
@@ -824,11 +825,7 @@ absl::Status EmbeddedStorageImpl::Flush() {
     return s;
   };
   uint64_t spans_written = 0;
-  for (auto& [tenant, traces] : by_tenant) {
-    std::vector<model::Span> spans;
-    for (const model::SpanSet& t : traces) {
-      spans.insert(spans.end(), t.spans().begin(), t.spans().end());
-    }
+  for (auto& [tenant, spans] : by_tenant) {
     if (spans.empty()) continue;
     uint64_t id = manifest_.next_block_id++;
     auto info = WriteBlock(BlockPath(id), id, tenant, spans);
@@ -841,8 +838,8 @@ absl::Status EmbeddedStorageImpl::Flush() {
     }
     written.push_back(std::move(*reader));
     spans_written += spans.size();
-    traces.clear();
-    traces.shrink_to_fit();
+    spans.clear();
+    spans.shrink_to_fit();
   }
 
   Manifest previous = manifest_;

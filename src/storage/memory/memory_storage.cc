@@ -471,6 +471,31 @@ absl::Status MemoryStorage::ForEachTrace(
   return absl::OkStatus();
 }
 
+absl::Status MemoryStorage::ForEachTraceView(
+    const std::function<bool(std::string_view tenant, std::span<const model::Span* const> spans)>&
+        fn) const {
+  std::vector<std::pair<std::string, std::vector<Segment>>> snapshot;
+  {
+    absl::ReaderMutexLock lock(&mu_);
+    if (closed_) return ClosedError();
+    snapshot.reserve(traces_);
+    for (const auto& [name, t] : tenants_) {
+      for (const auto& [id, entry] : t->traces) {
+        if (entry->span_count > 0) snapshot.emplace_back(name, entry->segments);
+      }
+    }
+  }
+  std::vector<const model::Span*> spans;
+  for (const auto& [tenant, segments] : snapshot) {
+    spans.clear();
+    for (const Segment& seg : segments) {
+      for (const model::Span& span : seg->spans()) spans.push_back(&span);
+    }
+    if (!fn(tenant, spans)) break;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status MemoryStorage::GetTraces(std::string_view tenant,
                                       std::span<const model::TraceId> trace_ids,
                                       const TraceSink& sink) {

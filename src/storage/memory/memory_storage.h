@@ -120,6 +120,12 @@ class MemoryStorage final : public Storage,
   // seen. Unavailable once closed.
   absl::Status ForEachTrace(
       const std::function<bool(std::string_view tenant, model::SpanSet trace)>& fn) const;
+  // As ForEachTrace, without copying: `fn` gets pointers to the stored spans of each trace. They
+  // stay valid while this store lives and receives no writes (so a store that no longer takes
+  // writes, like the embedded store's frozen head, can hand its spans on without copies).
+  absl::Status ForEachTraceView(
+      const std::function<bool(std::string_view tenant, std::span<const model::Span* const> spans)>&
+          fn) const;
 
   static constexpr size_t kMaxChunkSpans = 1000;
 
