@@ -72,4 +72,14 @@ bool SpanMatches(const model::Span& span, const TraceQuery& query) {
   return true;
 }
 
+void AppendOperationKinds(std::string_view name, uint8_t kinds,
+                          const std::optional<std::string>& span_kind, std::vector<Operation>& out) {
+  for (unsigned k = 0; k <= static_cast<unsigned>(model::SpanKind::kConsumer); ++k) {
+    if ((kinds & (1u << k)) == 0) continue;
+    std::string_view kind = model::SpanKindName(static_cast<model::SpanKind>(k));
+    if (span_kind.has_value() && *span_kind != kind) continue;
+    out.push_back(Operation{std::string(name), std::string(kind)});
+  }
+}
+
 }  // namespace skua::storage

@@ -10,6 +10,8 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/json.h"
 #include "model/attribute_keys.h"
 #include "base/status.h"
 #include "simdjson.h"
@@ -644,6 +646,30 @@ absl::Status ZipkinConverter::AppendV1(const ZipkinV1Span& v) {
     if (!s.ok()) return s;
   }
   return absl::OkStatus();
+}
+
+void ZipkinAnnotationValue(const Event& e, std::string& out, std::string& scratch) {
+  out.clear();
+  out += e.name;
+  if (e.attributes.empty() || e.name.find('|') != std::string_view::npos) return;
+  out += "|{";
+  bool first = true;
+  for (const KeyValue& kv : e.attributes) {
+    if (kv.value.type() == ValueType::kEmpty) continue;
+    if (!first) out += ',';
+    first = false;
+    AppendJsonString(kv.key, out);
+    out += ':';
+    if (kv.value.type() == ValueType::kArray || kv.value.type() == ValueType::kKvList) {
+      // Only scalar members are unpacked by readers; a list travels as its string rendering.
+      scratch.clear();
+      AppendValueString(kv.value, scratch);
+      AppendJsonString(scratch, out);
+    } else {
+      AppendValueJson(kv.value, out);
+    }
+  }
+  absl::StrAppend(&out, "}|", e.dropped_attributes_count);
 }
 
 }  // namespace skua::model::convert

@@ -101,6 +101,12 @@ struct ZipkinV1Span {
 // (A parent ID of 0 already means "no parent" in ZipkinV1Span.)
 void SanitizeZipkinThriftSpan(ZipkinV1Span& span);
 
+// The Zipkin annotation value for event `e`, as both Zipkin encoders write it: the event's name,
+// or OpenTelemetry's "name|{json attributes}|dropped count" when it has attributes (unless the
+// name itself holds a '|', which would make the form ambiguous). Replaces `out`; `scratch` is
+// reused working space.
+void ZipkinAnnotationValue(const Event& e, std::string& out, std::string& scratch);
+
 // Appends model spans to a SpanSet, sharing resources and scopes between spans of equal content.
 //
 // v2 → model (after the OpenTelemetry Zipkin translator):

@@ -585,7 +585,7 @@ class V2JsonEncoder {
         const Event& e = s.events[i];
         absl::StrAppend(&out_, i == 0 ? "" : ",", "{\"timestamp\":", e.time_unix_nano / 1000,
                         ",\"value\":");
-        AnnotationValue(e);
+        ZipkinAnnotationValue(e, scratch_, value_);
         AppendJsonString(scratch_, out_);
         out_ += '}';
       }
@@ -639,32 +639,6 @@ class V2JsonEncoder {
     AppendJsonString(key, out_);
     out_ += ':';
     AppendJsonString(value, out_);
-  }
-
-  // Sets scratch_ to the annotation value for `e`: its name, or "name|{json}|dropped" when it has
-  // attributes (unless the name itself holds a '|', which would make the form ambiguous).
-  void AnnotationValue(const Event& e) {
-    scratch_.clear();
-    scratch_ += e.name;
-    if (e.attributes.empty() || e.name.find('|') != std::string_view::npos) return;
-    scratch_ += "|{";
-    bool first = true;
-    for (const KeyValue& kv : e.attributes) {
-      if (kv.value.type() == ValueType::kEmpty) continue;
-      if (!first) scratch_ += ',';
-      first = false;
-      AppendJsonString(kv.key, scratch_);
-      scratch_ += ':';
-      if (kv.value.type() == ValueType::kArray || kv.value.type() == ValueType::kKvList) {
-        // Only scalar members are unpacked by readers; a list travels as its string rendering.
-        value_.clear();
-        AppendValueString(kv.value, value_);
-        AppendJsonString(value_, scratch_);
-      } else {
-        AppendValueJson(kv.value, scratch_);
-      }
-    }
-    absl::StrAppend(&scratch_, "}|", e.dropped_attributes_count);
   }
 
   std::string& out_;

@@ -344,7 +344,7 @@ class ProtoEncoder {
       sink.Message(10, [&] {
         const uint64_t timestamp_us = e.time_unix_nano / 1000;
         if (timestamp_us != 0) sink.Fixed64(1, timestamp_us);
-        AnnotationValue(e);
+        ZipkinAnnotationValue(e, annotation_, value_);
         protowire::EmitBytesIfNotEmpty(sink, 2, annotation_);
       });
     }
@@ -392,33 +392,6 @@ class ProtoEncoder {
     if (trace_state) tag(kTraceStateTag, s.trace_state);
     if (ok) tag(kStatusCodeTag, "OK");
     if (error) tag(kErrorTag, s.status.message.empty() ? "true" : s.status.message);
-  }
-
-  // Sets annotation_ to the annotation value for `e`: its name, or OpenTelemetry's
-  // "name|{json attributes}|dropped count" when it has attributes (unless the name itself holds a
-  // '|', which would make the form ambiguous).
-  void AnnotationValue(const Event& e) {
-    annotation_.clear();
-    annotation_ += e.name;
-    if (e.attributes.empty() || e.name.find('|') != std::string_view::npos) return;
-    annotation_ += "|{";
-    bool first = true;
-    for (const KeyValue& kv : e.attributes) {
-      if (kv.value.type() == ValueType::kEmpty) continue;
-      if (!first) annotation_ += ',';
-      first = false;
-      AppendJsonString(kv.key, annotation_);
-      annotation_ += ':';
-      if (kv.value.type() == ValueType::kArray || kv.value.type() == ValueType::kKvList) {
-        // Only scalar members are unpacked by readers; a list travels as its string rendering.
-        value_.clear();
-        AppendValueString(kv.value, value_);
-        AppendJsonString(value_, annotation_);
-      } else {
-        AppendValueJson(kv.value, annotation_);
-      }
-    }
-    absl::StrAppend(&annotation_, "}|", e.dropped_attributes_count);
   }
 
   std::string ids_;

@@ -1217,12 +1217,7 @@ absl::StatusOr<std::vector<Operation>> EmbeddedStorageImpl::GetOperations(
       auto svc = it->second.find(query.service_name);
       if (svc != it->second.end()) {
         for (const auto& [name, kinds] : svc->second) {
-          for (unsigned k = 0; k <= static_cast<unsigned>(model::SpanKind::kConsumer); ++k) {
-            if ((kinds & (1u << k)) == 0) continue;
-            std::string_view kind = model::SpanKindName(static_cast<model::SpanKind>(k));
-            if (query.span_kind.has_value() && *query.span_kind != kind) continue;
-            out.push_back(Operation{name, std::string(kind)});
-          }
+          AppendOperationKinds(name, kinds, query.span_kind, out);
         }
       }
     }

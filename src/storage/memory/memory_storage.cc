@@ -531,23 +531,11 @@ absl::Status MemoryStorage::FindTraces(std::string_view tenant, const TraceQuery
 
 absl::StatusOr<std::vector<FoundTrace>> MemoryStorage::FindTraceIds(std::string_view tenant,
                                                                     const TraceQuery& query) {
-  auto matches = Search(tenant, query);
+  auto matches = FindMatches(tenant, query);
   if (!matches.ok()) return matches.status();
   std::vector<FoundTrace> out;
   out.reserve(matches->size());
-  for (const Candidate& c : *matches) {
-    FoundTrace found;
-    found.trace_id = c.id;
-    found.start_time = UINT64_MAX;
-    for (const Segment& seg : c.segments) {
-      for (const model::Span& span : seg->spans()) {
-        found.start_time = std::min(found.start_time, span.start_time_unix_nano);
-        found.end_time =
-            std::max(found.end_time, std::max(span.end_time_unix_nano, span.start_time_unix_nano));
-      }
-    }
-    out.push_back(found);
-  }
+  for (const TraceMatch& m : *matches) out.push_back(FoundTrace{m.trace_id, m.start_time, m.end_time});
   return out;
 }
 
@@ -576,12 +564,7 @@ absl::StatusOr<std::vector<Operation>> MemoryStorage::GetOperations(std::string_
     auto svc = t->operations.find(query.service_name);
     if (svc == t->operations.end()) return out;
     for (const auto& [name, kinds] : svc->second) {
-      for (unsigned k = 0; k <= static_cast<unsigned>(model::SpanKind::kConsumer); ++k) {
-        if ((kinds & (1u << k)) == 0) continue;
-        std::string_view kind = model::SpanKindName(static_cast<model::SpanKind>(k));
-        if (query.span_kind.has_value() && *query.span_kind != kind) continue;
-        out.push_back(Operation{name, std::string(kind)});
-      }
+      AppendOperationKinds(name, kinds, query.span_kind, out);
     }
   }
   std::sort(out.begin(), out.end(), [](const Operation& a, const Operation& b) {
