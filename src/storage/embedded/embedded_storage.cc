@@ -1017,6 +1017,21 @@ absl::Status EmbeddedStorageImpl::Close() {
       SKUA_LOG(WARNING) << "embedded store: final flush failed (log kept): " << f;
     }
     result = wal_->Close();
+    if (f.ok() && result.ok()) {
+      // Everything is in blocks: the log's last segment is not needed either (the next open
+      // replays after the MANIFEST's checkpoint, which covers it).
+      uint64_t checkpoint = 0;
+      {
+        absl::MutexLock change(&change_mu_);
+        checkpoint = manifest_.checkpoint;
+      }
+      if (checkpoint >= wal_->last_sequence()) {
+        absl::Status r = wal_->ReleaseThrough(checkpoint);
+        if (!r.ok()) {
+          SKUA_LOG(WARNING) << "embedded store: cannot remove the log: " << r;
+        }
+      }
+    }
   }
   if (lock_fd_ >= 0) {
     ::flock(lock_fd_, LOCK_UN);

@@ -689,7 +689,10 @@ absl::Status SegmentedWal::ReleaseThrough(uint64_t sequence) {
       upper[i] = bound - 1;
       if (segments_[i].first_sequence != 0) bound = std::min(bound, segments_[i].first_sequence);
     }
-    for (size_t i = 0; i + 1 < segments_.size() && upper[i] <= sequence; ++i) {
+    // After Close nothing is appended any more, so the newest segment may go too (the caller
+    // then passes at least `sequence` as replay_after to the next Open; see wal.h).
+    const size_t candidates = closed_ ? segments_.size() : segments_.size() - 1;
+    for (size_t i = 0; i < candidates && upper[i] <= sequence; ++i) {
       victims.emplace_back(segments_[i].number, segments_[i].path);
     }
   }

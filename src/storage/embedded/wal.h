@@ -84,8 +84,10 @@ class WriteAheadLog {
   virtual absl::StatusOr<uint64_t> Append(std::string_view payload) = 0;
 
   // The records with sequence <= `sequence` are no longer needed: deletes every segment whose
-  // records all qualify (never the segment being appended to). Errors: I/O errors deleting
-  // files (the log stays consistent; a later call retries).
+  // records all qualify (never the segment being appended to). After Close it may delete every
+  // segment, the newest too; sequence numbers then continue after the `replay_after` given to
+  // the next Open, so the caller must pass at least `sequence` there. Errors: I/O errors
+  // deleting files (the log stays consistent; a later call retries).
   virtual absl::Status ReleaseThrough(uint64_t sequence) = 0;
 
   // Highest sequence number handed out so far (0 if none), including replayed records.
