@@ -10,12 +10,18 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  # Tests also need clang/libFuzzer for the fuzz targets and Node.js for the real-client tests.
+  # Tests also need clang/libFuzzer for the fuzz targets; Node.js (below) runs the real-client
+  # tests.
   packages+=(clang-14 libclang-rt-14-dev curl)
   # Debian span senders used by tests/clients (clients.md §2).
   packages+=(ruby-jaeger-client python3-py-zipkin)
-  command -v node >/dev/null 2>&1 || packages+=(nodejs npm)
+  # Debian's Chromium drives the web UI's end-to-end tests (tests/ui, clients.md §4).
+  packages+=(chromium)
 fi
+# Node.js and npm build the web UI (web/) and run its tests; a Node.js installed another way
+# (e.g. nvm or NodeSource, which bundle npm) is used as it is.
+command -v node >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm >/dev/null 2>&1 || packages+=(npm)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything, builds, and runs every test: unit and integration tests (ctest) in the
-# optimized build, again under ASan+UBSan, bounded fuzz runs, and the real-client tests (Node.js
-# OpenTelemetry SDK exporters against a live skua). Ends with one line "N passed, N failed".
+# optimized build, again under ASan+UBSan, bounded fuzz runs, the real-client tests (Node.js
+# OpenTelemetry SDK exporters against a live skua), and the web UI's unit (vitest) and end-to-end
+# (Chromium) tests. Ends with one line "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -63,11 +64,59 @@ if [[ -x build/release/src/cli/skua ]]; then
   fi
 fi
 
-# 3. Sanitizers: the same ctest suite under ASan+UBSan.
+# Adds a `node --test` run's "# pass N" / "# fail N" summary (TAP) to the totals.
+count_node() {  # log, label
+  local n_pass n_fail
+  n_pass=$(grep -E '^# pass ' "$1" | awk '{print $3}')
+  n_fail=$(grep -E '^# fail ' "$1" | awk '{print $3}')
+  if [[ -z "$n_pass" ]]; then
+    echo "!! $2 produced no summary, see $1"; failed=$((failed + 1))
+    return
+  fi
+  [[ "$n_fail" != "0" ]] && grep -E '^ *not ok|error:' "$1" | head -40
+  passed=$((passed + n_pass)); failed=$((failed + n_fail))
+  echo "== $2: $n_pass passed, $n_fail failed"
+}
+
+# 3. Web UI: its unit tests (vitest, in web/) and the end-to-end tests (tests/ui: playwright-core
+# driving Debian's Chromium against the release skua, which embeds the UI built by build.sh).
+if [[ -f web/package.json ]]; then
+  rm -f "$log/vitest.json"
+  if [[ ! -d web/node_modules ]]; then
+    (cd web && npm ci --no-audit --no-fund --loglevel=error) > "$log/npm-web.log" 2>&1
+  fi
+  (cd web && npm test -- --reporter=default --reporter=json --outputFile.json="$root/$log/vitest.json") \
+    > "$log/vitest.log" 2>&1
+  if [[ -s "$log/vitest.json" ]]; then
+    # A test file that fails to load fails no test: count each such file as one failure.
+    read -r v_pass v_fail < <(node -e 'const r = require(process.argv[1]);
+      const broken = r.testResults.filter((f) => f.status === "failed" &&
+        !f.assertionResults.some((a) => a.status === "failed")).length;
+      console.log(r.numPassedTests, r.numFailedTests + broken)' "$root/$log/vitest.json")
+    [[ "$v_fail" != "0" ]] && grep -E 'FAIL|✗|×|Error' "$log/vitest.log" | head -30
+    passed=$((passed + v_pass)); failed=$((failed + v_fail))
+    echo "== web UI unit tests (vitest): $v_pass passed, $v_fail failed"
+  else
+    echo "!! web UI unit tests did not run, see $log/vitest.log"; failed=$((failed + 1))
+  fi
+fi
+if [[ -x build/release/src/cli/skua && -f web/dist/index.html ]]; then
+  (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error) > "$log/npm-ui.log" 2>&1 \
+    || { echo "!! npm ci in tests/ui failed, see $log/npm-ui.log"; failed=$((failed + 1)); }
+  rm -rf "$log/ui-screenshots"
+  SKUA_BIN="$root/build/release/src/cli/skua" SKUA_UI_SCREENSHOTS="$root/$log/ui-screenshots" \
+    node --test --test-concurrency=1 tests/ui/ > "$log/ui-tests.log" 2>&1
+  count_node "$log/ui-tests.log" "web UI end-to-end (chromium)"
+elif [[ -f web/package.json ]]; then
+  echo "!! web UI end-to-end tests skipped: no release skua or no web/dist (see $log/build-release.log)"
+  failed=$((failed + 1))
+fi
+
+# 4. Sanitizers: the same ctest suite under ASan+UBSan.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   run_suite asan
 
-# 4. Fuzzers: a short bounded run of every decoder's libFuzzer target.
+# 5. Fuzzers: a short bounded run of every decoder's libFuzzer target.
 fuzz_targets=$(grep -rhoE 'skua_cc_fuzzer\(NAME [a-z0-9_]+' src | awk '{print "skua_"$2}' | tr '\n' ' ')
 if [[ -n "$fuzz_targets" ]]; then
   if scripts/build.sh fuzz $fuzz_targets > "$log/build-fuzz.log" 2>&1; then

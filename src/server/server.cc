@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
@@ -28,6 +29,8 @@
 #include "storage/embedded/embedded_storage.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
+#include "ui/embedded_files.h"
+#include "ui/ui_handler.h"
 
 namespace skua::server {
 namespace {
@@ -196,6 +199,12 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   f.Define("collector.num-workers", "2", "Storage writer threads.");
   f.Define("query.http-server.host-port", Port(kQueryHttpPort), "Query HTTP (API and UI) address.");
   f.Define("query.base-path", "/", "Path prefix of the query HTTP server, e.g. /jaeger.");
+  f.Define("query.static-files", "",
+           "Directory of another web UI build (e.g. the official Jaeger UI) to serve instead of "
+           "the embedded one; its index.html gets the same injections. Empty: the embedded UI.");
+  f.Define("query.ui-config", "",
+           "UI configuration file (JSON object, or .js defining UIConfig()) injected into "
+           "index.html as JAEGER_CONFIG; read at start. Empty: {}.");
   f.Define("query.max-clock-skew-adjustment", "0s",
            "Largest clock-skew correction applied to traces; 0 disables the adjustment.");
   f.Define("admin.http.host-port", Port(kCollectorAdminPort),
@@ -228,6 +237,9 @@ class AllInOneImpl : public AllInOne {
     pipeline::PipelineOptions pipeline;
     std::string query_host_port;
     query::http::QueryApiOptions query_api;
+    // The web UI: every query HTTP request outside {base}/api (built and checked in NewAllInOne).
+    net::HttpHandler ui;
+    bool ui_built = true;  // false: no UI embedded and no --query.static-files
     query::QueryServiceOptions query;
     std::string admin_host_port;
   };
@@ -256,13 +268,7 @@ class AllInOneImpl : public AllInOne {
     query_http.host_port = config_.query_host_port;
     query_http.name = "query";
     query_http_ = net::NewHttpServer(
-        query_http, query::http::NewQueryApiHandler(
-                        *query_, config_.query_api,
-                        [](const net::HttpRequest&, net::HttpResponse& res) {
-                          res.status = 404;
-                          res.content_type = "text/plain; charset=utf-8";
-                          res.body = "404 page not found\n";
-                        }));
+        query_http, query::http::NewQueryApiHandler(*query_, config_.query_api, config_.ui));
     s = query_http_->Start();
     if (!s.ok()) {
       Stop();
@@ -325,7 +331,9 @@ class AllInOneImpl : public AllInOne {
       absl::StrAppend(&out, "; query :", query_http_->port(), "; admin ", config_.admin_host_port,
                       "\nJaeger query API at http://localhost:", query_http_->port(),
                       config_.query_api.base_path == "/" ? "" : config_.query_api.base_path,
-                      "/api/services");
+                      "/api/services", "\nWeb UI at http://localhost:", query_http_->port(),
+                      config_.query_api.base_path == "/" ? "" : config_.query_api.base_path, "/",
+                      config_.ui_built ? "" : " (not built: run scripts/build.sh with npm)");
     }
     return out;
   }
@@ -473,6 +481,17 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
   }
   while (base.size() > 1 && base.back() == '/') base.pop_back();
   c.query_api.base_path = base;
+  ui::UiHandlerOptions ui_options;
+  ui_options.base_path = base;
+  ui_options.static_files = f.GetString("query.static-files");
+  ui_options.ui_config_file = f.GetString("query.ui-config");
+  ui_options.git_commit = version.git_commit;
+  ui_options.git_version = version.git_version;
+  ui_options.build_date = version.build_date;
+  c.ui_built = !ui_options.static_files.empty() ||
+               std::any_of(ui::EmbeddedUiFiles().begin(), ui::EmbeddedUiFiles().end(),
+                           [](const ui::EmbeddedFile& file) { return file.path == "index.html"; });
+  SKUA_ASSIGN_OR_RETURN(c.ui, ui::NewUiHandler(std::move(ui_options), ui::EmbeddedUiFiles()));
   SKUA_ASSIGN_OR_RETURN(int64_t skew, f.GetDurationNanos("query.max-clock-skew-adjustment"));
   if (skew < 0) return absl::InvalidArgumentError("--query.max-clock-skew-adjustment must not be negative");
   c.query.adjusters.max_clock_skew_adjustment_us = static_cast<uint64_t>(skew / 1000);
