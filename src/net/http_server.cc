@@ -929,15 +929,17 @@ void HttpServerImpl::Dispatch(const httplib::Request& req, std::string body,
 
   res.status = response.status >= 100 && response.status <= 599 ? response.status : 500;
   bool handler_encoded = false;
+  bool handler_vary = false;
   for (const auto& [name, value] : response.headers) {
     if (EqualsIgnoreCase(name, "Content-Type") || EqualsIgnoreCase(name, "Content-Length")) {
       continue;
     }
     if (EqualsIgnoreCase(name, "Content-Encoding")) handler_encoded = true;
+    if (EqualsIgnoreCase(name, "Vary")) handler_vary = true;
     res.set_header(name, value);
   }
   if (options_.gzip_responses && !handler_encoded && response.body.size() > kGzipMinBytes) {
-    res.set_header("Vary", "Accept-Encoding");
+    if (!handler_vary) res.set_header("Vary", "Accept-Encoding");
     if (st.accept_gzip) {
       std::string gz = GzipCompress(response.body);
       if (!gz.empty() && gz.size() < response.body.size()) {
