@@ -19,15 +19,15 @@ esac
 
 # The web UI (web/) is built first, so that CMake embeds web/dist in the binary. `npm ci` runs only
 # when node_modules is missing or package-lock.json changed, `npm run build` only when a file in
-# web/ is newer than the last build. Without Node.js 20+ and npm (or with SKUA_SKIP_WEB=1) skua is
+# web/ is newer than the last build. Without Node.js 18+ and npm (or with SKUA_SKIP_WEB=1) skua is
 # built without its UI and serves a page saying how to build it; the API works either way.
 build_web() {
   [[ -f web/package.json ]] || return 0
   [[ "${SKUA_SKIP_WEB:-0}" != 1 ]] || return 0
   if ! command -v npm >/dev/null 2>&1 ||
-     ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' 2>/dev/null
+     ! node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 18 ? 0 : 1)' 2>/dev/null
   then
-    echo "build.sh: no Node.js 20+ with npm: building skua without its web UI" >&2
+    echo "build.sh: no Node.js 18+ with npm: building skua without its web UI" >&2
     return 0
   fi
   local stamp=web/node_modules/.skua-package-lock.sha256 sum

@@ -32,7 +32,7 @@ ui="http://localhost:${port##*:}${base}/"
 if [[ -f web/dist/index.html || -n "${QUERY_STATIC_FILES:-}" ]]; then
   echo "skua: web UI on $ui (Jaeger query API on ${ui}api/services; Ctrl-C to stop)"
 else
-  echo "skua: Jaeger query API on ${ui}api/services; the web UI was not built (needs Node.js 20+ and npm); Ctrl-C to stop"
+  echo "skua: Jaeger query API on ${ui}api/services; the web UI was not built (needs Node.js 18+ and npm); Ctrl-C to stop"
 fi
 if [[ "$storage" == memory ]]; then
   echo "skua: spans are kept in memory only (SPAN_STORAGE_TYPE=memory) and lost on restart"
