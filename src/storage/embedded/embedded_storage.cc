@@ -277,6 +277,7 @@ std::shared_ptr<MemoryStorage> NewHead() {
   memory::MemoryOptions o;
   o.max_traces = 0;                            // never evict: the head is flushed, not trimmed
   o.max_bytes = std::numeric_limits<uint64_t>::max() / 4;
+  o.compact_trace_segments = false;            // spans stay minutes at most; save the copies
   return std::make_shared<MemoryStorage>(o);
 }
 

@@ -282,7 +282,7 @@ void MemoryStorage::PublishLocked(Tenant& t, const model::TraceId& id,
   entry.bytes += seg_bytes;
   bytes_ += seg_bytes;
   entry.segments.push_back(std::move(seg));
-  CompactTailLocked(entry);
+  if (options_.compact_trace_segments) CompactTailLocked(entry);
 }
 
 void MemoryStorage::CompactTailLocked(TraceEntry& entry) {

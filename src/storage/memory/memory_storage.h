@@ -46,6 +46,12 @@ struct MemoryOptions {
   // Default: 64 MiB.
   uint64_t max_index_bytes = uint64_t{64} << 20;
 
+  // Merge the small segments a trace accumulates over many writes into larger ones (each span is
+  // then copied O(log n) times), which keeps per-segment overhead low for long-lived traces. A
+  // store that holds spans only briefly (the embedded store's head) turns it off to save the
+  // copies. Default: true.
+  bool compact_trace_segments = true;
+
   // InvalidArgument naming the first offending field.
   absl::Status Validate() const;
 };
