@@ -66,13 +66,19 @@ fi
 
 # Adds a `node --test` run's "# pass N" / "# fail N" summary (TAP) to the totals.
 count_node() {  # log, label
-  local n_pass n_fail
+  local n_pass n_fail n_cancelled n_top_failed
   n_pass=$(grep -E '^# pass ' "$1" | awk '{print $3}')
   n_fail=$(grep -E '^# fail ' "$1" | awk '{print $3}')
   if [[ -z "$n_pass" ]]; then
     echo "!! $2 produced no summary, see $1"; failed=$((failed + 1))
     return
   fi
+  # Tests cancelled because their suite's hook failed did not pass either; a failed suite hook
+  # with nothing else counted is one failure.
+  n_cancelled=$(grep -E '^# cancelled ' "$1" | awk '{print $3}')
+  n_fail=$((n_fail + ${n_cancelled:-0}))
+  n_top_failed=$(grep -cE '^not ok ' "$1" || true)
+  if [[ "$n_fail" == "0" && "$n_top_failed" != "0" ]]; then n_fail=$n_top_failed; fi
   [[ "$n_fail" != "0" ]] && grep -E '^ *not ok|error:' "$1" | head -40
   passed=$((passed + n_pass)); failed=$((failed + n_fail))
   echo "== $2: $n_pass passed, $n_fail failed"

@@ -51,7 +51,19 @@ export async function waitFor(fn, { timeoutMs = 10000, intervalMs = 50, what = '
 }
 
 // Starts skua with the given extra environment; resolves once the admin health check says ready.
+// Free ports are picked before skua binds them, so another process may take one in between: a
+// start that fails with "cannot listen" is retried on fresh ports.
 export async function startSkua(extraEnv = {}) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startSkuaOnce(extraEnv);
+    } catch (e) {
+      if (attempt >= 3 || !/cannot listen/.test(e.message)) throw e;
+    }
+  }
+}
+
+async function startSkuaOnce(extraEnv) {
   const ports = {
     otlpGrpc: await freePort(),
     otlpHttp: await freePort(),
@@ -125,6 +137,8 @@ export async function startSkua(extraEnv = {}) {
     );
   } catch (e) {
     child.kill('SIGKILL');
+    await exited;
+    fs.rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`${e.message}\n--- skua output ---\n${output}`);
   }
   return skua;
