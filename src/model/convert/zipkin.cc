@@ -672,4 +672,40 @@ void ZipkinAnnotationValue(const Event& e, std::string& out, std::string& scratc
   absl::StrAppend(&out, "}|", e.dropped_attributes_count);
 }
 
+void ForEachZipkinTag(const Span& s, const std::function<void(std::string_view key,
+                                                              std::string_view value)>& tag,
+                      std::string& scratch) {
+  const bool error = s.status.code == StatusCode::kError;
+  const bool ok = s.status.code == StatusCode::kOk;
+  const bool scope_name = s.scope != nullptr && !s.scope->name.empty();
+  const bool scope_version = s.scope != nullptr && !s.scope->version.empty();
+  const bool trace_state = !s.trace_state.empty();
+  // Keys written from the span's own fields; attributes of the same key are left out.
+  auto reserved = [&](std::string_view key) {
+    return (error && key == keys::kErrorKey) || (ok && key == keys::kStatusCodeKey) ||
+           (scope_name && key == keys::kScopeNameKey) || (scope_version && key == keys::kScopeVersionKey) ||
+           (trace_state && key == keys::kTraceStateKey);
+  };
+  auto tag_value = [&](std::string_view key, const AnyValue& value) {
+    scratch.clear();
+    AppendValueString(value, scratch);
+    tag(key, scratch);
+  };
+  if (s.resource != nullptr) {
+    for (const KeyValue& kv : s.resource->attributes) {
+      if (kv.key == keys::kServiceNameKey && !s.resource->service_name.empty()) continue;
+      if (reserved(kv.key) || FindAttribute(s.attributes, kv.key) != nullptr) continue;
+      tag_value(kv.key, kv.value);
+    }
+  }
+  if (scope_name) tag(keys::kScopeNameKey, s.scope->name);
+  if (scope_version) tag(keys::kScopeVersionKey, s.scope->version);
+  for (const KeyValue& kv : s.attributes) {
+    if (!reserved(kv.key)) tag_value(kv.key, kv.value);
+  }
+  if (trace_state) tag(keys::kTraceStateKey, s.trace_state);
+  if (ok) tag(keys::kStatusCodeKey, "OK");
+  if (error) tag(keys::kErrorKey, s.status.message.empty() ? "true" : s.status.message);
+}
+
 }  // namespace skua::model::convert

@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -106,6 +107,15 @@ void SanitizeZipkinThriftSpan(ZipkinV1Span& span);
 // name itself holds a '|', which would make the form ambiguous). Replaces `out`; `scratch` is
 // reused working space.
 void ZipkinAnnotationValue(const Event& e, std::string& out, std::string& scratch);
+
+// Calls `tag(key, value)` for every Zipkin tag of span `s`, in the order both Zipkin encoders
+// write them: resource attributes (but service.name, and keys the span's own attributes override),
+// otel.scope.name/version, span attributes, w3c.tracestate, otel.status_code=OK, error. Keys written
+// from the span's own fields win over attributes of the same key. Values are rendered as
+// model::ValueToString does; `scratch` is reused working space.
+void ForEachZipkinTag(const Span& s, const std::function<void(std::string_view key,
+                                                              std::string_view value)>& tag,
+                      std::string& scratch);
 
 // Appends model spans to a SpanSet, sharing resources and scopes between spans of equal content.
 //

@@ -517,14 +517,6 @@ absl::StatusOr<SpanSet> DecodeZipkinV1Json(std::string_view json) {
 
 namespace {
 
-// The tag keys the encoder writes itself (see EncodeZipkinV2Json); the decoder folds them back
-// into the scope, the trace state and the status.
-constexpr std::string_view kScopeNameTag = "otel.scope.name";
-constexpr std::string_view kScopeVersionTag = "otel.scope.version";
-constexpr std::string_view kTraceStateTag = "w3c.tracestate";
-constexpr std::string_view kStatusCodeTag = "otel.status_code";
-constexpr std::string_view kErrorTag = "error";
-constexpr std::string_view kServiceNameAttribute = "service.name";
 // Jaeger's debug flag bit (jaeger-compat §1.4), as ZipkinConverter sets it.
 constexpr uint32_t kDebugFlagBit = 2;
 
@@ -598,40 +590,10 @@ class V2JsonEncoder {
  private:
   // The tags of `s`, as an object member of the span (omitted when there are none).
   void Tags(const model::Span& s) {
-    const bool error = s.status.code == StatusCode::kError;
-    const bool ok = s.status.code == StatusCode::kOk;
-    const bool scope_name = s.scope != nullptr && !s.scope->name.empty();
-    const bool scope_version = s.scope != nullptr && !s.scope->version.empty();
-    const bool trace_state = !s.trace_state.empty();
-    // Keys written from the span's own fields; attributes of the same key are left out.
-    auto reserved = [&](std::string_view key) {
-      return (error && key == kErrorTag) || (ok && key == kStatusCodeTag) ||
-             (scope_name && key == kScopeNameTag) || (scope_version && key == kScopeVersionTag) ||
-             (trace_state && key == kTraceStateTag);
-    };
     tags_ = 0;
-    if (s.resource != nullptr) {
-      for (const KeyValue& kv : s.resource->attributes) {
-        if (kv.key == kServiceNameAttribute && !s.resource->service_name.empty()) continue;
-        if (reserved(kv.key) || FindAttribute(s.attributes, kv.key) != nullptr) continue;
-        Tag(kv.key, kv.value);
-      }
-    }
-    if (scope_name) Tag(kScopeNameTag, s.scope->name);
-    if (scope_version) Tag(kScopeVersionTag, s.scope->version);
-    for (const KeyValue& kv : s.attributes) {
-      if (!reserved(kv.key)) Tag(kv.key, kv.value);
-    }
-    if (trace_state) Tag(kTraceStateTag, s.trace_state);
-    if (ok) Tag(kStatusCodeTag, "OK");
-    if (error) Tag(kErrorTag, s.status.message.empty() ? "true" : s.status.message);
+    ForEachZipkinTag(
+        s, [&](std::string_view key, std::string_view value) { Tag(key, value); }, value_);
     if (tags_ > 0) out_ += '}';
-  }
-
-  void Tag(std::string_view key, const AnyValue& value) {
-    value_.clear();
-    AppendValueString(value, value_);
-    Tag(key, std::string_view(value_));
   }
 
   void Tag(std::string_view key, std::string_view value) {

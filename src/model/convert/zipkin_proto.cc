@@ -270,13 +270,6 @@ class ProtoDecoder : public protowire::WireReader {
 // The same model → Zipkin v2 choices as EncodeZipkinV2Json (zipkin_json.h), field by field, in
 // zipkin.proto3's wire form.
 
-// Tag keys written from the span's own fields; the decoder folds them back.
-constexpr std::string_view kScopeNameTag = "otel.scope.name";
-constexpr std::string_view kScopeVersionTag = "otel.scope.version";
-constexpr std::string_view kTraceStateTag = "w3c.tracestate";
-constexpr std::string_view kStatusCodeTag = "otel.status_code";
-constexpr std::string_view kErrorTag = "error";
-constexpr std::string_view kServiceNameAttribute = "service.name";
 // Jaeger's debug flag bit (jaeger-compat §1.4), as ZipkinConverter sets it.
 constexpr uint32_t kDebugFlagBit = 2;
 
@@ -355,43 +348,15 @@ class ProtoEncoder {
   // The tags map (field 11), one entry per key, in EncodeZipkinV2Json's order.
   template <typename Sink>
   void EmitTags(Sink& sink, const Span& s) {
-    const bool error = s.status.code == StatusCode::kError;
-    const bool ok = s.status.code == StatusCode::kOk;
-    const bool scope_name = s.scope != nullptr && !s.scope->name.empty();
-    const bool scope_version = s.scope != nullptr && !s.scope->version.empty();
-    const bool trace_state = !s.trace_state.empty();
-    // Keys written from the span's own fields; attributes of the same key are left out.
-    auto reserved = [&](std::string_view key) {
-      return (error && key == kErrorTag) || (ok && key == kStatusCodeTag) ||
-             (scope_name && key == kScopeNameTag) || (scope_version && key == kScopeVersionTag) ||
-             (trace_state && key == kTraceStateTag);
-    };
-    auto tag = [&](std::string_view key, std::string_view value) {
-      sink.Message(11, [&] {
-        sink.Bytes(1, key);
-        sink.Bytes(2, value);
-      });
-    };
-    auto tag_value = [&](std::string_view key, const AnyValue& value) {
-      value_.clear();
-      AppendValueString(value, value_);
-      tag(key, value_);
-    };
-    if (s.resource != nullptr) {
-      for (const KeyValue& kv : s.resource->attributes) {
-        if (kv.key == kServiceNameAttribute && !s.resource->service_name.empty()) continue;
-        if (reserved(kv.key) || FindAttribute(s.attributes, kv.key) != nullptr) continue;
-        tag_value(kv.key, kv.value);
-      }
-    }
-    if (scope_name) tag(kScopeNameTag, s.scope->name);
-    if (scope_version) tag(kScopeVersionTag, s.scope->version);
-    for (const KeyValue& kv : s.attributes) {
-      if (!reserved(kv.key)) tag_value(kv.key, kv.value);
-    }
-    if (trace_state) tag(kTraceStateTag, s.trace_state);
-    if (ok) tag(kStatusCodeTag, "OK");
-    if (error) tag(kErrorTag, s.status.message.empty() ? "true" : s.status.message);
+    ForEachZipkinTag(
+        s,
+        [&](std::string_view key, std::string_view value) {
+          sink.Message(11, [&] {
+            sink.Bytes(1, key);
+            sink.Bytes(2, value);
+          });
+        },
+        value_);
   }
 
   std::string ids_;
