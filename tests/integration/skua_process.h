@@ -40,9 +40,9 @@ inline std::string SkuaBin() {
   return bin ? bin : "";
 }
 
-// A TCP port nothing listens on right now (bound, read, released).
-inline int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
+// A port nothing listens on right now (bound, read, released); `type` SOCK_STREAM or SOCK_DGRAM.
+inline int FreePort(int type = SOCK_STREAM) {
+  int fd = socket(AF_INET, type, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);

@@ -26,6 +26,7 @@
 
 #include "gtest/gtest.h"
 #include "net/http_client.h"
+#include "tests/integration/skua_process.h"
 
 extern char** environ;
 
@@ -34,11 +35,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
-
-std::string SkuaBin() {
-  const char* bin = std::getenv("SKUA_BIN");
-  return bin ? bin : "";
-}
+using skua::testing::FreePort;
+using skua::testing::SkuaBin;
+using skua::testing::Slurp;
+using skua::testing::Spawn;
 
 // Scratch directories of this process, removed after every test has run.
 class ScratchCleanup : public ::testing::Environment {
@@ -57,48 +57,6 @@ fs::path ScratchDir(const std::string& name) {
   return dir;
 }
 
-// A port nothing listens on right now (bound, read, released).
-int FreePort(int type) {
-  int fd = socket(AF_INET, type, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    close(fd);
-    return -1;
-  }
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-// Starts `args` with extra environment variables, stdout and stderr to `log`.
-pid_t Spawn(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
-            const fs::path& log) {
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry(*e);
-    std::string key = entry.substr(0, entry.find('='));
-    if (!env.count(key)) env_strings.push_back(entry);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> argv, envp;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  for (const std::string& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
-  envp.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, 1, 2);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-  posix_spawn_file_actions_destroy(&actions);
-  return rc == 0 ? pid : -1;
-}
-
 // Runs a command to completion; returns its exit status (-1 if it did not exit normally).
 int RunToCompletion(const std::vector<std::string>& args, const fs::path& log,
                     const std::map<std::string, std::string>& env = {}) {
@@ -107,11 +65,6 @@ int RunToCompletion(const std::vector<std::string>& args, const fs::path& log,
   int status = 0;
   if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
   return WEXITSTATUS(status);
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 // The unsigned integer after "key": in a JSON line; -1 when absent.
