@@ -17,6 +17,7 @@ if [[ "${1:-}" == "--test" ]]; then
   packages+=(ruby-jaeger-client python3-py-zipkin)
   # Debian's Chromium drives the web UI's end-to-end tests (tests/ui, clients.md §4).
   packages+=(chromium)
+  packages+=(clickhouse-server clickhouse-client openssl)  # ClickHouse backend tests: a real server (clients.md §5) and a TLS cert
 fi
 # Node.js and npm build the web UI (web/) and run its tests; a Node.js installed another way
 # (e.g. nvm or NodeSource, which bundle npm) is used as it is.

@@ -44,13 +44,16 @@ run_suite() {  # kind, ctest args…
   count_ctest "$log/ctest-$kind.log" "ctest ($kind)"
 }
 
+# The real client libraries (tests/clients): the node tests below and the multi-process ctest
+# tests that send through the OpenTelemetry JS SDK (tests/integration/clickhouse_roles_test.cc).
+(cd tests/clients && npm ci --no-audit --no-fund --loglevel=error) > "$log/npm.log" 2>&1 \
+  || { echo "!! npm ci failed, see $log/npm.log"; failed=$((failed + 1)); }
+
 # 1. Optimized build: every unit and integration test.
 run_suite release
 
 # 2. Real clients: the OpenTelemetry JS SDK exporters against the release skua binary.
 if [[ -x build/release/src/cli/skua ]]; then
-  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error) > "$log/npm.log" 2>&1 \
-    || { echo "!! npm ci failed, see $log/npm.log"; failed=$((failed + 1)); }
   SKUA_BIN="$root/build/release/src/cli/skua" node --test --test-concurrency=1 tests/clients/ \
     > "$log/node-tests.log" 2>&1
   n_pass=$(grep -E '^# pass ' "$log/node-tests.log" | awk '{print $3}')

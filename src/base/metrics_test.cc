@@ -135,5 +135,61 @@ TEST(MetricsTest, ConcurrentUpdatesAreNotLost) {
   EXPECT_DOUBLE_EQ(m.GetGauge("g", "h").value(), kThreads * kPerThread);
 }
 
+TEST(MetricsTest, HistogramRendersCumulativeBucketsSumAndCount) {
+  Metrics m;
+  Histogram& h = m.GetHistogram("op_seconds", "Latency.", {0.001, 0.01, 0.1}, {{"op", "w"}});
+  EXPECT_EQ(&h, &m.GetHistogram("op_seconds", "ignored", {5.0}, {{"op", "w"}}));
+  h.Observe(0.0005);
+  h.Observe(0.001);  // bounds are inclusive
+  h.Observe(0.05);
+  h.Observe(3);
+  EXPECT_EQ(h.bucket_count(0), 2u);
+  EXPECT_EQ(h.bucket_count(1), 0u);
+  EXPECT_EQ(h.bucket_count(2), 1u);
+  EXPECT_EQ(h.bucket_count(3), 1u);
+  const std::string expected =
+      "# HELP op_seconds Latency.\n"
+      "# TYPE op_seconds histogram\n"
+      "op_seconds_bucket{op=\"w\",le=\"0.001\"} 2\n"
+      "op_seconds_bucket{op=\"w\",le=\"0.01\"} 2\n"
+      "op_seconds_bucket{op=\"w\",le=\"0.1\"} 3\n"
+      "op_seconds_bucket{op=\"w\",le=\"+Inf\"} 4\n"
+      "op_seconds_sum{op=\"w\"} 3.0515\n"
+      "op_seconds_count{op=\"w\"} 4\n";
+  EXPECT_EQ(m.RenderPrometheus(), expected);
+}
+
+TEST(MetricsTest, HistogramDropsUnorderedBoundsAndCountsNanAsInf) {
+  Histogram h({0.5, 0.2, 1.0, 1.0 / 0.0, 2.0});
+  EXPECT_EQ(h.bounds(), (std::vector<double>{0.5, 1.0, 2.0}));
+  h.Observe(0.0 / 0.0);
+  h.Observe(-1);
+  EXPECT_EQ(h.bucket_count(0), 1u);
+  EXPECT_EQ(h.bucket_count(3), 1u);
+}
+
+TEST(MetricsTest, HistogramTypeConflictIsNotExported) {
+  Metrics m;
+  m.GetGauge("lat", "h").Set(2);
+  m.GetHistogram("lat", "h", {1.0}).Observe(0.5);  // usable, not exported
+  EXPECT_EQ(m.RenderPrometheus().find("lat_bucket"), std::string::npos);
+}
+
+TEST(MetricsTest, ConcurrentObservationsAreNotLost) {
+  Metrics m;
+  Histogram& h = m.GetHistogram("x_seconds", "h", {1.0, 2.0});
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 10000;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&h, t] {
+      for (int i = 0; i < kPerThread; ++i) h.Observe(t % 2 == 0 ? 0.5 : 1.5);
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(h.bucket_count(0) + h.bucket_count(1), uint64_t{kThreads * kPerThread});
+  EXPECT_DOUBLE_EQ(h.sum(), kThreads * kPerThread);
+}
+
 }  // namespace
 }  // namespace skua

@@ -1,17 +1,20 @@
-// skua: the command-line entry point. `skua [all-in-one] [flags]` runs the all-in-one; `skua
-// version` prints the build; `skua tracegen` generates load; `skua help` lists every flag with its
-// environment variable.
+// skua: the command-line entry point. `skua [all-in-one|collector|query] [flags]` runs a server in
+// that role (docs/roles.md); `skua clickhouse init|schema|retention` maintains the ClickHouse
+// backend; `skua version` prints the build; `skua tracegen` generates load; `skua help [command]`
+// lists every flag of a role with its environment variable.
 #include <signal.h>
 #include <sys/resource.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/logging.h"
 #include "config/flags.h"
+#include "server/clickhouse_command.h"
 #include "server/server.h"
 #include "tracegen/command.h"
 
@@ -36,19 +39,26 @@ std::optional<std::string> GetEnv(const std::string& name) {
   return std::string(v);
 }
 
-void PrintUsage(const config::FlagSet& flags) {
+void PrintUsage(server::Role role, const config::FlagSet& flags) {
   std::printf(
       "skua: distributed tracing, a drop-in replacement for Jaeger.\n\n"
       "Usage:\n"
-      "  skua [all-in-one] [flags]   run collector, storage and query in one process (default)\n"
+      "  skua [all-in-one] [flags]   receivers, storage, query API and UI in one process "
+      "(default)\n"
+      "  skua collector [flags]      receivers and storage writer (admin :14269); "
+      "SPAN_STORAGE_TYPE=clickhouse\n"
+      "  skua query [flags]          query API and UI (admin :16687); "
+      "SPAN_STORAGE_TYPE=clickhouse\n"
+      "  skua clickhouse init|schema|retention [flags]\n"
+      "                              ClickHouse schema and retention (skua clickhouse --help)\n"
       "  skua version                print version information as JSON\n"
       "  skua tracegen [flags]       generate and send test traces (skua tracegen --help)\n"
-      "  skua help                   this text\n\n"
-      "Flags (each can also be set by the environment variable shown):\n%s",
-      flags.Usage().c_str());
+      "  skua help [command]         this text, with the flags of a role (default all-in-one)\n\n"
+      "Flags of skua %s (each can also be set by the environment variable shown):\n%s",
+      std::string(server::RoleName(role)).c_str(), flags.Usage().c_str());
 }
 
-int RunAllInOne(const config::FlagSet& flags) {
+int RunServer(server::Role role, const config::FlagSet& flags) {
   LogLevel level;
   if (!ParseLogLevel(flags.GetString("log-level"), &level)) {
     std::fprintf(stderr, "skua: invalid --log-level '%s'\n", flags.GetString("log-level").c_str());
@@ -64,7 +74,7 @@ int RunAllInOne(const config::FlagSet& flags) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  auto app = server::NewAllInOne(flags, Version());
+  auto app = server::NewServer(role, flags, Version());
   if (!app.ok()) {
     std::fprintf(stderr, "skua: %s\n", std::string(app.status().message()).c_str());
     return 2;
@@ -74,7 +84,7 @@ int RunAllInOne(const config::FlagSet& flags) {
     SKUA_LOG(ERROR) << "cannot start: " << started;
     return 1;
   }
-  SKUA_LOG(INFO) << "skua all-in-one started; " << (*app)->Describe();
+  SKUA_LOG(INFO) << "skua " << server::RoleName(role) << " started; " << (*app)->Describe();
   int sig = 0;
   sigwait(&signals, &sig);
   SKUA_LOG(INFO) << "received signal " << sig << ", shutting down";
@@ -104,31 +114,42 @@ int main(int argc, char** argv) {
     args.erase(args.begin());
   }
   if (command == "tracegen") return tracegen::TracegenMain(args);
-  RaiseOpenFileLimit();
-  config::FlagSet flags;
-  server::DefineAllInOneFlags(flags);
-  if (command == "help" || (!args.empty() && (args[0] == "--help" || args[0] == "-h"))) {
-    PrintUsage(flags);
-    return 0;
-  }
+  if (command == "clickhouse") return server::ClickHouseMain(args);
   if (command == "version") {
     server::VersionInfo v = Version();
     std::printf("{\"gitCommit\":\"%s\",\"gitVersion\":\"%s\",\"buildDate\":\"%s\"}\n",
                 v.git_commit.c_str(), v.git_version.c_str(), v.build_date.c_str());
     return 0;
   }
-  if (command != "all-in-one") {
+  // `skua help [command]` and `skua [role] --help`: the flags of that role.
+  bool help = !args.empty() && (args[0] == "--help" || args[0] == "-h");
+  if (command == "help") {
+    help = true;
+    command = args.empty() ? "all-in-one" : args[0];
+    if (command == "tracegen") return tracegen::TracegenMain({"--help"});
+    if (command == "clickhouse") return server::ClickHouseMain({"--help"});
+  }
+  std::optional<server::Role> role = server::ParseRole(command);
+  if (!role) {
     std::fprintf(stderr, "skua: unknown command '%s' (try 'skua help')\n", command.c_str());
     return 2;
   }
+  config::FlagSet flags;
+  server::DefineFlags(*role, flags);
+  if (help) {
+    PrintUsage(*role, flags);
+    return 0;
+  }
+  RaiseOpenFileLimit();
   auto rest = flags.Parse(args, GetEnv);
   if (!rest.ok()) {
-    std::fprintf(stderr, "skua: %s (try 'skua help')\n", std::string(rest.status().message()).c_str());
+    std::fprintf(stderr, "skua: %s (try 'skua help %s')\n",
+                 std::string(rest.status().message()).c_str(), command.c_str());
     return 2;
   }
   if (!rest->empty()) {
     std::fprintf(stderr, "skua: unexpected argument '%s'\n", (*rest)[0].c_str());
     return 2;
   }
-  return RunAllInOne(flags);
+  return RunServer(*role, flags);
 }

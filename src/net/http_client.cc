@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 
@@ -26,7 +28,17 @@ std::string Lower(std::string_view s) {
 class HttplibClient : public HttpClient {
  public:
   explicit HttplibClient(HttpClientOptions options)
-      : options_(std::move(options)), client_(options_.base_url) {
+      : options_(std::move(options)),
+        client_(options_.tls_cert_file.empty()
+                    ? httplib::Client(options_.base_url)
+                    : httplib::Client(options_.base_url, options_.tls_cert_file,
+                                      options_.tls_key_file)) {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+    if (options_.base_url.rfind("https://", 0) == 0) {
+      if (!options_.tls_ca_file.empty()) client_.set_ca_cert_path(options_.tls_ca_file);
+      client_.enable_server_certificate_verification(!options_.tls_skip_verify);
+    }
+#endif
     client_.set_keep_alive(true);
     // Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus the peer's
     // delayed ACK stalls every request by ~40 ms.
@@ -35,6 +47,9 @@ class HttplibClient : public HttpClient {
     client_.set_read_timeout(std::chrono::milliseconds(options_.io_timeout_ms));
     client_.set_write_timeout(std::chrono::milliseconds(options_.io_timeout_ms));
   }
+
+  // False when the library could not set up the client (e.g. unreadable client certificate).
+  bool valid() const { return client_.is_valid(); }
 
   absl::StatusOr<HttpClientResponse> Post(std::string_view path, std::string_view body,
                                           std::string_view content_type,
@@ -120,12 +135,37 @@ absl::StatusOr<std::pair<std::string, std::string>> SplitUrl(std::string_view ur
   return std::make_pair(scheme + std::string(host), std::move(path));
 }
 
+bool HttpsSupported() {
+#ifdef CPPHTTPLIB_OPENSSL_SUPPORT
+  return true;
+#else
+  return false;
+#endif
+}
+
 absl::StatusOr<std::unique_ptr<HttpClient>> NewHttpClient(HttpClientOptions options) {
   auto split = SplitUrl(options.base_url);
   if (!split.ok()) return split.status();
+  if (split->first.rfind("https://", 0) == 0 && !HttpsSupported()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "'", options.base_url, "' needs TLS, which this build of skua does not support"));
+  }
   options.base_url = split->first;
+  if (options.tls_cert_file.empty() != options.tls_key_file.empty()) {
+    return absl::InvalidArgumentError("TLS client certificate and key must be given together");
+  }
+  for (const std::string* file : {&options.tls_ca_file, &options.tls_cert_file,
+                                  &options.tls_key_file}) {
+    if (!file->empty() && access(file->c_str(), R_OK) != 0) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read TLS file '", *file, "'"));
+    }
+  }
   // The library reports a malformed host only when sending; check what we can up front.
-  return std::unique_ptr<HttpClient>(new HttplibClient(std::move(options)));
+  auto client = std::make_unique<HttplibClient>(std::move(options));
+  if (!client->valid()) {
+    return absl::InvalidArgumentError("cannot set up the HTTP client (TLS certificate or key?)");
+  }
+  return std::unique_ptr<HttpClient>(std::move(client));
 }
 
 }  // namespace skua::net

@@ -24,6 +24,14 @@ struct HttpClientOptions {
   int io_timeout_ms = 30'000;
   // Largest response body read; a larger one fails with ResourceExhausted. Default 64 MiB.
   size_t max_response_bytes = 64 << 20;
+  // TLS, for https:// URLs only (ignored for http://). The server is verified against the CA
+  // bundle in tls_ca_file (PEM; empty = the system's default CAs), host name included, unless
+  // tls_skip_verify (tests only). tls_cert_file and tls_key_file (PEM, both or neither) present a
+  // client certificate (mutual TLS). Defaults: system CAs, verify, no client certificate.
+  std::string tls_ca_file;
+  bool tls_skip_verify = false;
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 struct HttpClientResponse {
@@ -53,8 +61,13 @@ class HttpClient {
                                                  const HttpHeaders& headers = {}) = 0;
 };
 
-// InvalidArgument for a malformed base_url.
+// InvalidArgument for a malformed base_url, an https:// URL in a build without TLS, or TLS files
+// that cannot be loaded.
 absl::StatusOr<std::unique_ptr<HttpClient>> NewHttpClient(HttpClientOptions options);
+
+// True when this build can speak https:// (TLS support compiled in); NewHttpClient rejects
+// https:// URLs otherwise.
+bool HttpsSupported();
 
 // Splits "http://host:port/path" into {"http://host:port", "/path"} (path "" when absent). A URL
 // without a scheme gets "http://". InvalidArgument when there is no host.

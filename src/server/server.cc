@@ -6,11 +6,13 @@
 #include <cstdlib>
 #include <filesystem>
 #include <system_error>
+#include <thread>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "admin/admin_server.h"
 #include "base/logging.h"
@@ -25,7 +27,9 @@
 #include "receivers/otlp/otlp_receiver.h"
 #include "receivers/receiver.h"
 #include "receivers/zipkin/zipkin_receiver.h"
+#include "server/clickhouse_flags.h"
 #include "server/ports.h"
+#include "storage/clickhouse/clickhouse_storage.h"
 #include "storage/embedded/embedded_storage.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
@@ -56,6 +60,7 @@ absl::Status ParseEmbeddedOptions(const config::FlagSet& f, bool badger,
   SKUA_ASSIGN_OR_RETURN(o.head_max_age, GetDuration(f, "embedded.head-max-age"));
   SKUA_ASSIGN_OR_RETURN(o.cache_bytes, f.GetBytes("embedded.cache-bytes"));
   SKUA_ASSIGN_OR_RETURN(o.sync_before_ack, f.GetBool("embedded.sync-before-ack"));
+  SKUA_ASSIGN_OR_RETURN(o.group_commit_window, GetDuration(f, "embedded.group-commit-window"));
   SKUA_ASSIGN_OR_RETURN(o.maintenance_interval, GetDuration(f, "embedded.maintenance-interval"));
   ephemeral = false;
   if (!badger) return absl::OkStatus();
@@ -117,11 +122,32 @@ absl::Status ParseEmbeddedOptions(const config::FlagSet& f, bool badger,
 
 }  // namespace
 
-void DefineAllInOneFlags(config::FlagSet& f) {
-  f.Define("span-storage.type", "embedded",
-           "Storage backend (env SPAN_STORAGE_TYPE as in Jaeger). Available: embedded, memory. "
-           "embedded is the durable on-disk store (embedded.* flags); badger is accepted as an "
-           "alias of embedded, with Jaeger's BADGER_* settings mapped (badger.* flags).");
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kAllInOne:
+      return "all-in-one";
+    case Role::kCollector:
+      return "collector";
+    case Role::kQuery:
+      return "query";
+  }
+  return "all-in-one";
+}
+
+std::optional<Role> ParseRole(std::string_view name) {
+  for (Role role : {Role::kAllInOne, Role::kCollector, Role::kQuery}) {
+    if (name == RoleName(role)) return role;
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+bool Ingests(Role role) { return role != Role::kQuery; }
+bool Serves(Role role) { return role != Role::kCollector; }
+
+// The stores that keep spans inside one process: an all-in-one only.
+void DefineLocalStorageFlags(config::FlagSet& f) {
   f.Define("memory.max-traces", "100000",
            "Most traces the memory store keeps; the oldest whole trace is evicted first. 0 = no "
            "count limit (the byte budget still applies).");
@@ -145,6 +171,11 @@ void DefineAllInOneFlags(config::FlagSet& f) {
            "Acknowledge a batch only once its log record is synced to disk (fdatasync, shared by "
            "concurrent writers). false trades durability for latency: a crash of skua loses "
            "nothing, a crash of the machine may lose the last acknowledged batches.");
+  f.Define("embedded.group-commit-window", "4ms",
+           "With sync-before-ack: a log sync starts no sooner than this after the previous one "
+           "started, so concurrent batches share it (at most 1/window syncs per second; an idle "
+           "log syncs at once). Adds up to this much to a batch's acknowledgement under load. "
+           "Go duration, 0 to 1s; 0 = sync as soon as the previous sync ends.");
   f.Define("embedded.maintenance-interval", "1m",
            "How often retention and the disk quota are enforced (Go duration).");
   // Jaeger's Badger settings, read only with span-storage.type=badger (jaeger-compat §7.2).
@@ -164,11 +195,18 @@ void DefineAllInOneFlags(config::FlagSet& f) {
            "explicitly.");
   f.Define("badger.maintenance-interval", "5m",
            "With span-storage.type=badger, when set: as embedded.maintenance-interval.");
+  // Jaeger v2's name for Badger's SyncWrites (v1's flag is badger.consistency).
+  f.AddEnvAlias("badger.consistency", "BADGER_SYNC_WRITES");
+}
+
+// The receivers and the ingest pipeline: all-in-one and collector.
+void DefineIngestFlags(config::FlagSet& f) {
   f.Define("collector.otlp.enabled", "true", "Enable the OTLP receivers.");
   f.Define("collector.otlp.grpc.host-port", Port(kOtlpGrpcPort), "OTLP gRPC listen address.");
   f.Define("collector.otlp.http.host-port", Port(kOtlpHttpPort), "OTLP HTTP listen address.");
-  f.Define("collector.otlp.grpc.max-message-size", "4194304",
-           "Largest OTLP request accepted (gRPC message or HTTP body, after decompression), bytes.");
+  f.Define(
+      "collector.otlp.grpc.max-message-size", "4194304",
+      "Largest OTLP request accepted (gRPC message or HTTP body, after decompression), bytes.");
   f.Define("collector.grpc-server.host-port", Port(kJaegerGrpcPort),
            "Jaeger gRPC (api_v2 CollectorService/PostSpans) listen address; empty disables.");
   f.Define("collector.grpc-server.max-message-size", "4194304",
@@ -192,11 +230,19 @@ void DefineAllInOneFlags(config::FlagSet& f) {
   f.Define("collector.zipkin.host-port", Port(kZipkinPort),
            "Zipkin HTTP (POST /api/v1/spans, /api/v2/spans) listen address; empty disables. On by "
            "default, unlike Jaeger.");
-  f.Define("collector.queue-size", "100000",
-           "Spans the ingest queue holds; when full, clients get 429 / RESOURCE_EXHAUSTED and retry.");
+  f.Define(
+      "collector.queue-size", "100000",
+      "Spans the ingest queue holds; when full, clients get 429 / RESOURCE_EXHAUSTED and retry.");
   f.Define("collector.queue-size-memory", "256",
            "Memory the ingest queue may hold, MiB; when full, clients are refused as above.");
   f.Define("collector.num-workers", "2", "Storage writer threads.");
+  // Environment names of older Jaeger releases, still found in deployment files.
+  f.AddEnvAlias("collector.grpc-server.host-port", "COLLECTOR_GRPC_HOST_PORT");
+  f.AddEnvAlias("collector.http-server.host-port", "COLLECTOR_HTTP_HOST_PORT");
+}
+
+// The query HTTP server (API and UI): all-in-one and query.
+void DefineQueryFlags(config::FlagSet& f) {
   f.Define("query.http-server.host-port", Port(kQueryHttpPort), "Query HTTP (API and UI) address.");
   f.Define("query.base-path", "/", "Path prefix of the query HTTP server, e.g. /jaeger.");
   f.Define("query.static-files", "",
@@ -207,28 +253,55 @@ void DefineAllInOneFlags(config::FlagSet& f) {
            "index.html as JAEGER_CONFIG; read at start. Empty: {}.");
   f.Define("query.max-clock-skew-adjustment", "0s",
            "Largest clock-skew correction applied to traces; 0 disables the adjustment.");
-  f.Define("admin.http.host-port", Port(kCollectorAdminPort),
-           "Admin address: health (/), Prometheus metrics (/metrics), /version.");
+}
+
+}  // namespace
+
+void DefineFlags(Role role, config::FlagSet& f) {
+  if (role == Role::kAllInOne) {
+    f.Define("span-storage.type", "embedded",
+             "Storage backend (env SPAN_STORAGE_TYPE as in Jaeger). Available: embedded, memory, "
+             "clickhouse. embedded is the durable on-disk store (embedded.* flags); badger is "
+             "accepted as an alias of embedded, with Jaeger's BADGER_* settings mapped (badger.* "
+             "flags); clickhouse stores spans in a ClickHouse server or cluster (clickhouse.* "
+             "flags).");
+    DefineLocalStorageFlags(f);
+  } else {
+    f.Define("span-storage.type", "clickhouse",
+             absl::StrCat("Storage backend (env SPAN_STORAGE_TYPE as in Jaeger). Available: "
+                          "clickhouse (clickhouse.* flags): a `skua ",
+                          ToAbsl(RoleName(role)),
+                          "` shares spans with the other role's processes only through a "
+                          "database they all open. memory and embedded keep spans inside one "
+                          "process: use `skua all-in-one` for them."));
+  }
+  DefineClickHouseFlags(f, /*with_retention=*/Ingests(role));
+  if (Ingests(role)) DefineIngestFlags(f);
+  if (Serves(role)) DefineQueryFlags(f);
+  const int admin_port = role == Role::kQuery ? kQueryAdminPort : kCollectorAdminPort;
+  f.Define("admin.http.host-port", Port(admin_port),
+           "Admin address: health (/; 503 while storage is not ready), Prometheus metrics "
+           "(/metrics), /version.");
   f.Define("log-level", "info", "Minimal log level: debug, info, warn, error.");
-  // Environment names of older Jaeger releases, still found in deployment files.
-  f.AddEnvAlias("collector.grpc-server.host-port", "COLLECTOR_GRPC_HOST_PORT");
-  f.AddEnvAlias("collector.http-server.host-port", "COLLECTOR_HTTP_HOST_PORT");
-  // Jaeger v2's name for Badger's SyncWrites (v1's flag is badger.consistency).
-  f.AddEnvAlias("badger.consistency", "BADGER_SYNC_WRITES");
 }
 
 namespace {
 
-class AllInOneImpl : public AllInOne {
+// Every role runs a subset of one component list: storage and admin always; receivers and the
+// pipeline when it ingests; the query service and its HTTP server (API and UI) when it serves.
+class ServerImpl : public Server {
  public:
   struct Config {
-    std::string storage_type;  // "memory" or "embedded" (also when selected as "badger")
+    Role role = Role::kAllInOne;
+    // "memory", "embedded" (also when selected as "badger") or "clickhouse".
+    std::string storage_type;
     storage::memory::MemoryOptions memory;
     storage::embedded::EmbeddedOptions embedded;  // metrics are set in Start
     // The embedded store goes to a fresh temporary directory, removed at Stop (BADGER_EPHEMERAL).
     bool embedded_ephemeral = false;
     // With SPAN_STORAGE_TYPE=badger: the one log line saying how Badger's settings were mapped.
     std::string badger_note;
+    storage::clickhouse::ClickHouseOptions clickhouse;  // metrics are set in Start
     bool otlp_enabled = true;
     receivers::otlp::OtlpReceiverOptions otlp;
     receivers::zipkin::ZipkinReceiverOptions zipkin;
@@ -237,16 +310,16 @@ class AllInOneImpl : public AllInOne {
     pipeline::PipelineOptions pipeline;
     std::string query_host_port;
     query::http::QueryApiOptions query_api;
-    // The web UI: every query HTTP request outside {base}/api (built and checked in NewAllInOne).
+    // The web UI: every query HTTP request outside {base}/api (built and checked in NewServer).
     net::HttpHandler ui;
     bool ui_built = true;  // false: no UI embedded and no --query.static-files
     query::QueryServiceOptions query;
     std::string admin_host_port;
   };
 
-  AllInOneImpl(Config config, VersionInfo version)
+  ServerImpl(Config config, VersionInfo version)
       : config_(std::move(config)), version_(std::move(version)) {}
-  ~AllInOneImpl() override { Stop(); }
+  ~ServerImpl() override { Stop(); }
 
   absl::Status Start() override {
     admin::AdminServerOptions admin_options;
@@ -261,45 +334,36 @@ class AllInOneImpl : public AllInOne {
       Stop();
       return s;
     }
-    pipeline_ = std::make_unique<pipeline::Pipeline>(config_.pipeline, storage_->writer(), metrics_);
-    query_ = std::make_unique<query::QueryService>(*storage_, config_.query);
-
-    net::HttpServerOptions query_http;
-    query_http.host_port = config_.query_host_port;
-    query_http.name = "query";
-    query_http_ = net::NewHttpServer(
-        query_http, query::http::NewQueryApiHandler(*query_, config_.query_api, config_.ui));
-    s = query_http_->Start();
-    if (!s.ok()) {
-      Stop();
-      return s;
-    }
-
-    if (config_.otlp_enabled) {
-      receivers_.push_back(receivers::otlp::NewOtlpReceiver(config_.otlp, *pipeline_, metrics_));
-    }
-    if (!config_.jaeger_grpc.host_port.empty()) {
-      receivers_.push_back(receivers::jaeger_grpc::NewJaegerGrpcReceiver(config_.jaeger_grpc,
-                                                                         *pipeline_, metrics_));
-    }
-    if (!config_.jaeger_thrift.http_host_port.empty() ||
-        !config_.jaeger_thrift.compact_host_port.empty() ||
-        !config_.jaeger_thrift.binary_host_port.empty()) {
-      receivers_.push_back(receivers::jaeger_thrift::NewJaegerThriftReceiver(
-          config_.jaeger_thrift, *pipeline_, metrics_));
-    }
-    if (!config_.zipkin.host_port.empty()) {
-      receivers_.push_back(
-          receivers::zipkin::NewZipkinReceiver(config_.zipkin, *pipeline_, metrics_));
-    }
-    for (auto& receiver : receivers_) {
-      s = receiver->Start();
+    if (Serves(config_.role)) {
+      query_ = std::make_unique<query::QueryService>(*storage_, config_.query);
+      net::HttpServerOptions query_http;
+      query_http.host_port = config_.query_host_port;
+      query_http.name = "query";
+      query_http_ = net::NewHttpServer(
+          query_http, query::http::NewQueryApiHandler(*query_, config_.query_api, config_.ui));
+      s = query_http_->Start();
       if (!s.ok()) {
         Stop();
         return s;
       }
     }
-    health_.SetReady();
+    if (Ingests(config_.role)) {
+      pipeline_ =
+          std::make_unique<pipeline::Pipeline>(config_.pipeline, storage_->writer(), metrics_);
+      AddReceivers();
+      for (auto& receiver : receivers_) {
+        s = receiver->Start();
+        if (!s.ok()) {
+          Stop();
+          return s;
+        }
+      }
+    }
+    // Health follows storage readiness from here on: checked now, then every second.
+    CheckStorage();
+    monitor_ = std::thread([this] {
+      while (!stop_monitor_.WaitForNotificationWithTimeout(absl::Seconds(1))) CheckStorage();
+    });
     started_ = true;
     return absl::OkStatus();
   }
@@ -307,6 +371,8 @@ class AllInOneImpl : public AllInOne {
   void Stop() override {
     if (stopped_) return;
     stopped_ = true;
+    stop_monitor_.Notify();
+    if (monitor_.joinable()) monitor_.join();
     health_.SetUnavailable();
     for (auto& receiver : receivers_) receiver->Stop();
     if (pipeline_) pipeline_->Stop();
@@ -324,28 +390,110 @@ class AllInOneImpl : public AllInOne {
   }
 
   std::string Describe() const override {
-    std::string out = absl::StrCat("storage: ", config_.storage_type);
-    if (!data_directory_.empty()) absl::StrAppend(&out, " in ", data_directory_);
-    for (const auto& receiver : receivers_) absl::StrAppend(&out, "; ", receiver->Describe());
+    std::string out =
+        absl::StrCat("role: ", ToAbsl(RoleName(config_.role)), "; storage: ", config_.storage_type);
+    if (config_.storage_type == "clickhouse") {
+      absl::StrAppend(&out, " at ", DescribeClickHouse(config_.clickhouse));
+    } else if (!data_directory_.empty()) {
+      absl::StrAppend(&out, " in ", data_directory_);
+    }
+    if (Ingests(config_.role)) {
+      if (started_) {
+        for (const auto& receiver : receivers_) absl::StrAppend(&out, "; ", receiver->Describe());
+      } else {
+        absl::StrAppend(&out, "; receivers");
+        if (config_.otlp_enabled) {
+          absl::StrAppend(&out, " otlp grpc ", config_.otlp.grpc_host_port, " http ",
+                          config_.otlp.http_host_port);
+        }
+        for (const auto& [name, hp] :
+             {std::pair{" jaeger grpc ", &config_.jaeger_grpc.host_port},
+              std::pair{" jaeger thrift http ", &config_.jaeger_thrift.http_host_port},
+              std::pair{" zipkin ", &config_.zipkin.host_port}}) {
+          if (!hp->empty()) absl::StrAppend(&out, name, *hp);
+        }
+      }
+    }
+    const std::string base = config_.query_api.base_path == "/" ? "" : config_.query_api.base_path;
+    if (Serves(config_.role)) {
+      absl::StrAppend(
+          &out, "; query ",
+          query_http_ ? absl::StrCat(":", query_http_->port()) : config_.query_host_port);
+    }
+    absl::StrAppend(
+        &out, "; admin ",
+        admin_ && started_ ? absl::StrCat(":", admin_->port()) : config_.admin_host_port);
     if (query_http_) {
-      absl::StrAppend(&out, "; query :", query_http_->port(), "; admin ", config_.admin_host_port,
-                      "\nJaeger query API at http://localhost:", query_http_->port(),
-                      config_.query_api.base_path == "/" ? "" : config_.query_api.base_path,
-                      "/api/services", "\nWeb UI at http://localhost:", query_http_->port(),
-                      config_.query_api.base_path == "/" ? "" : config_.query_api.base_path, "/",
-                      config_.ui_built ? "" : " (not built: run scripts/build.sh with npm)");
+      absl::StrAppend(&out, "\nJaeger query API at http://localhost:", query_http_->port(), base,
+                      "/api/services", "\nWeb UI at http://localhost:", query_http_->port(), base,
+                      "/", config_.ui_built ? "" : " (not built: run scripts/build.sh with npm)");
     }
     return out;
   }
 
  private:
+  void AddReceivers() {
+    if (config_.otlp_enabled) {
+      receivers_.push_back(receivers::otlp::NewOtlpReceiver(config_.otlp, *pipeline_, metrics_));
+    }
+    if (!config_.jaeger_grpc.host_port.empty()) {
+      receivers_.push_back(
+          receivers::jaeger_grpc::NewJaegerGrpcReceiver(config_.jaeger_grpc, *pipeline_, metrics_));
+    }
+    if (!config_.jaeger_thrift.http_host_port.empty() ||
+        !config_.jaeger_thrift.compact_host_port.empty() ||
+        !config_.jaeger_thrift.binary_host_port.empty()) {
+      receivers_.push_back(receivers::jaeger_thrift::NewJaegerThriftReceiver(config_.jaeger_thrift,
+                                                                             *pipeline_, metrics_));
+    }
+    if (!config_.zipkin.host_port.empty()) {
+      receivers_.push_back(
+          receivers::zipkin::NewZipkinReceiver(config_.zipkin, *pipeline_, metrics_));
+    }
+  }
+
+  // Sets the health check from storage readiness and logs each change once, with the reason: ready
+  // to not ready, back, and (while not ready) a different kind of failure, e.g. from "does not
+  // answer" to "has no schema". Called from Start, then only from the monitor thread.
+  void CheckStorage() {
+    const absl::Status ready = storage_->CheckReady();
+    const bool changed = first_check_ || ready.code() != last_code_;
+    if (changed && !ready.ok()) {
+      SKUA_LOG(ERROR) << "storage not ready" << (first_check_ ? " at start" : "") << ": "
+                      << StatusMessage(ready)
+                      << "; the admin health check answers 503 until it is (checked every "
+                         "second)"
+                      << (Ingests(config_.role) ? "; clients are refused with 503 / UNAVAILABLE "
+                                                  "and retry"
+                                                : "");
+      health_.SetUnavailable();
+    } else if (changed) {
+      if (!first_check_) {
+        SKUA_LOG(INFO) << "storage ready (" << config_.storage_type
+                       << "); the admin health check answers 200";
+      }
+      health_.SetReady();
+    }
+    if (changed) {
+      metrics_
+          .GetGauge("skua_storage_ready",
+                    "1 while storage can serve (the admin health check answers 200), else 0.")
+          .Set(ready.ok() ? 1 : 0);
+    }
+    last_code_ = ready.code();
+    first_check_ = false;
+  }
+
   // Creates storage_ from the configuration. For the embedded store: opens (or creates) its data
-  // directory, replaying the log; errors name the directory (e.g. held by another skua).
+  // directory, replaying the log; errors name the directory (e.g. held by another skua). For
+  // ClickHouse: fails only for invalid options; a server that does not answer is reported by
+  // CheckReady (and so by the health check) until it does.
   absl::Status OpenStorage() {
-    if (config_.storage_type != "embedded") {
+    if (config_.storage_type == "memory") {
       storage_ = storage::memory::NewMemoryStorage(config_.memory);
       return absl::OkStatus();
     }
+    if (config_.storage_type == "clickhouse") return OpenClickHouse();
     if (!config_.badger_note.empty()) {
       SKUA_LOG(INFO) << config_.badger_note;
     }
@@ -353,8 +501,8 @@ class AllInOneImpl : public AllInOne {
     options.metrics = &metrics_;
     if (config_.embedded_ephemeral) {
       const char* tmp = std::getenv("TMPDIR");
-      std::string pattern = absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp",
-                                         "/skua-ephemeral-XXXXXX");
+      std::string pattern =
+          absl::StrCat(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp", "/skua-ephemeral-XXXXXX");
       if (mkdtemp(pattern.data()) == nullptr) {
         return absl::UnavailableError(
             absl::StrCat("cannot create a temporary data directory like ", pattern));
@@ -374,6 +522,24 @@ class AllInOneImpl : public AllInOne {
     return absl::OkStatus();
   }
 
+  absl::Status OpenClickHouse() {
+#ifdef SKUA_HAVE_CLICKHOUSE
+    storage::clickhouse::ClickHouseOptions options = config_.clickhouse;
+    options.metrics = &metrics_;
+    auto opened = storage::clickhouse::OpenClickHouseStorage(std::move(options));
+    if (!opened.ok()) {
+      return absl::Status(
+          opened.status().code(),
+          absl::StrCat("cannot open ClickHouse storage (", DescribeClickHouse(config_.clickhouse),
+                       "): ", std::string(StatusMessage(opened.status()))));
+    }
+    storage_ = std::move(*opened);
+    return absl::OkStatus();
+#else
+    return absl::UnimplementedError("this skua was built without the ClickHouse backend");
+#endif
+  }
+
   Config config_;
   VersionInfo version_;
   Metrics metrics_;
@@ -384,37 +550,37 @@ class AllInOneImpl : public AllInOne {
   std::unique_ptr<query::QueryService> query_;
   std::unique_ptr<net::HttpServer> query_http_;
   std::vector<std::unique_ptr<receivers::Receiver>> receivers_;
-  std::string data_directory_;       // the embedded store's directory, absolute; "" for memory
+  std::string data_directory_;       // the embedded store's directory, absolute; "" otherwise
   std::string ephemeral_directory_;  // removed at Stop; "" unless BADGER_EPHEMERAL
+  // Storage readiness as last seen by CheckStorage (Start, then only the monitor thread).
+  absl::StatusCode last_code_ = absl::StatusCode::kOk;
+  bool first_check_ = true;
+  std::thread monitor_;  // runs CheckStorage every second until stop_monitor_
+  absl::Notification stop_monitor_;
   bool started_ = false;
   bool stopped_ = false;
 };
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
-                                                      VersionInfo version) {
-  AllInOneImpl::Config c;
-  c.storage_type = f.GetString("span-storage.type");
-  const bool badger = c.storage_type == "badger";
-  if (badger) c.storage_type = "embedded";
-  if (c.storage_type != "memory" && c.storage_type != "embedded") {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unsupported span storage type '", c.storage_type,
-        "' (SPAN_STORAGE_TYPE); available: embedded (the default; also as badger), memory"));
-  }
-  if (c.storage_type == "embedded") {
-    SKUA_RETURN_IF_ERROR(
-        ParseEmbeddedOptions(f, badger, c.embedded, c.embedded_ephemeral, c.badger_note));
-    if (c.embedded_ephemeral) c.embedded.directory = "(temporary)";  // chosen in Start
-    SKUA_RETURN_IF_ERROR(c.embedded.Validate());
-  }
-  SKUA_ASSIGN_OR_RETURN(int64_t max_traces, f.GetInt("memory.max-traces"));
-  if (max_traces < 0) return absl::InvalidArgumentError("--memory.max-traces must not be negative");
-  c.memory.max_traces = static_cast<size_t>(max_traces);
-  SKUA_ASSIGN_OR_RETURN(c.memory.max_bytes, f.GetBytes("memory.max-bytes"));
-  SKUA_RETURN_IF_ERROR(c.memory.Validate());
+namespace {
 
+// Why a collector or query refuses the stores that keep spans inside one process.
+absl::Status SingleProcessStoreError(Role role, std::string_view type) {
+  const bool embedded = type != "memory";
+  return absl::InvalidArgumentError(absl::StrCat(
+      "`skua ", ToAbsl(RoleName(role)), "` cannot use SPAN_STORAGE_TYPE=", ToAbsl(type), ": ",
+      embedded ? "the embedded store keeps its spans in a directory that one skua process locks"
+               : "the memory store keeps its spans inside this process",
+      ", so ",
+      role == Role::kCollector ? "no `skua query` could read what this collector writes"
+                               : "this query server could never see what collectors write",
+      ". Use SPAN_STORAGE_TYPE=clickhouse (clickhouse.* flags) for separate collector and "
+      "query processes, or `skua all-in-one` for one process with ",
+      ToAbsl(type), "."));
+}
+
+absl::Status ParseIngest(const config::FlagSet& f, ServerImpl::Config& c) {
   SKUA_ASSIGN_OR_RETURN(c.otlp_enabled, f.GetBool("collector.otlp.enabled"));
   c.otlp.grpc_host_port = f.GetString("collector.otlp.grpc.host-port");
   c.otlp.http_host_port = f.GetString("collector.otlp.http.host-port");
@@ -473,8 +639,17 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
   c.pipeline.max_queued_bytes = static_cast<size_t>(queue_mib) << 20;
   c.pipeline.workers = static_cast<int>(workers);
   SKUA_RETURN_IF_ERROR(c.pipeline.Validate());
+  for (const std::string* hp : {&c.otlp.grpc_host_port, &c.otlp.http_host_port,
+                                &c.jaeger_grpc.host_port, &c.zipkin.host_port}) {
+    if (!hp->empty()) SKUA_RETURN_IF_ERROR(net::ParseHostPort(*hp).status());
+  }
+  return absl::OkStatus();
+}
 
+absl::Status ParseQuery(const config::FlagSet& f, const VersionInfo& version,
+                        ServerImpl::Config& c) {
   c.query_host_port = f.GetString("query.http-server.host-port");
+  SKUA_RETURN_IF_ERROR(net::ParseHostPort(c.query_host_port).status());
   std::string base = f.GetString("query.base-path");
   if (base.empty() || base[0] != '/') {
     return absl::InvalidArgumentError("--query.base-path must start with '/'");
@@ -493,15 +668,60 @@ absl::StatusOr<std::unique_ptr<AllInOne>> NewAllInOne(const config::FlagSet& f,
                            [](const ui::EmbeddedFile& file) { return file.path == "index.html"; });
   SKUA_ASSIGN_OR_RETURN(c.ui, ui::NewUiHandler(std::move(ui_options), ui::EmbeddedUiFiles()));
   SKUA_ASSIGN_OR_RETURN(int64_t skew, f.GetDurationNanos("query.max-clock-skew-adjustment"));
-  if (skew < 0) return absl::InvalidArgumentError("--query.max-clock-skew-adjustment must not be negative");
-  c.query.adjusters.max_clock_skew_adjustment_us = static_cast<uint64_t>(skew / 1000);
-  c.admin_host_port = f.GetString("admin.http.host-port");
-  for (const std::string* hp : {&c.otlp.grpc_host_port, &c.otlp.http_host_port, &c.query_host_port,
-                                &c.admin_host_port, &c.jaeger_grpc.host_port,
-                                &c.zipkin.host_port}) {
-    if (!hp->empty()) SKUA_RETURN_IF_ERROR(net::ParseHostPort(*hp).status());
+  if (skew < 0) {
+    return absl::InvalidArgumentError("--query.max-clock-skew-adjustment must not be negative");
   }
-  return std::make_unique<AllInOneImpl>(std::move(c), std::move(version));
+  c.query.adjusters.max_clock_skew_adjustment_us = static_cast<uint64_t>(skew / 1000);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> NewServer(Role role, const config::FlagSet& f,
+                                                  VersionInfo version) {
+  ServerImpl::Config c;
+  c.role = role;
+  c.storage_type = f.GetString("span-storage.type");
+  const bool badger = c.storage_type == "badger";
+  if (c.storage_type != "memory" && c.storage_type != "embedded" && !badger &&
+      c.storage_type != "clickhouse") {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unsupported span storage type '", c.storage_type, "' (SPAN_STORAGE_TYPE); available: ",
+        role == Role::kAllInOne ? "embedded (the default; also as badger), memory, clickhouse"
+                                : absl::StrCat("clickhouse (`skua ", ToAbsl(RoleName(role)),
+                                               "` needs a database shared by every process)")));
+  }
+  if (role != Role::kAllInOne && c.storage_type != "clickhouse") {
+    return SingleProcessStoreError(role, c.storage_type);
+  }
+  if (badger) c.storage_type = "embedded";
+  if (c.storage_type == "clickhouse") {
+#ifndef SKUA_HAVE_CLICKHOUSE
+    return absl::InvalidArgumentError(
+        "SPAN_STORAGE_TYPE=clickhouse: this skua was built without the ClickHouse backend");
+#endif
+    SKUA_ASSIGN_OR_RETURN(c.clickhouse, ParseClickHouseFlags(f));
+  }
+  if (c.storage_type == "embedded") {
+    SKUA_RETURN_IF_ERROR(
+        ParseEmbeddedOptions(f, badger, c.embedded, c.embedded_ephemeral, c.badger_note));
+    if (c.embedded_ephemeral) c.embedded.directory = "(temporary)";  // chosen in Start
+    SKUA_RETURN_IF_ERROR(c.embedded.Validate());
+  }
+  if (c.storage_type == "memory") {
+    SKUA_ASSIGN_OR_RETURN(int64_t max_traces, f.GetInt("memory.max-traces"));
+    if (max_traces < 0) {
+      return absl::InvalidArgumentError("--memory.max-traces must not be negative");
+    }
+    c.memory.max_traces = static_cast<size_t>(max_traces);
+    SKUA_ASSIGN_OR_RETURN(c.memory.max_bytes, f.GetBytes("memory.max-bytes"));
+    SKUA_RETURN_IF_ERROR(c.memory.Validate());
+  }
+  if (Ingests(role)) SKUA_RETURN_IF_ERROR(ParseIngest(f, c));
+  if (Serves(role)) SKUA_RETURN_IF_ERROR(ParseQuery(f, version, c));
+  c.admin_host_port = f.GetString("admin.http.host-port");
+  SKUA_RETURN_IF_ERROR(net::ParseHostPort(c.admin_host_port).status());
+  return std::make_unique<ServerImpl>(std::move(c), std::move(version));
 }
 
 }  // namespace skua::server

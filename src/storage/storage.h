@@ -156,6 +156,10 @@ class Storage {
   virtual TraceReader& reader() = 0;
   // nullptr unless capabilities().dependencies.
   virtual DependencyReader* dependency_reader() = 0;
+  // OK when the backend can serve right now; otherwise why not (e.g. Unavailable: the database does
+  // not answer). Cheap enough to poll every second: the server reports it as its health
+  // (not ready while this fails). Default: always ready.
+  virtual absl::Status CheckReady() { return absl::OkStatus(); }
   // Flushes and releases resources; later calls fail with Unavailable. Idempotent.
   virtual absl::Status Close() = 0;
 };

@@ -1,7 +1,8 @@
-// A real skua all-in-one in a child process for multi-process tests: free loopback ports, its own
-// flags and environment, readiness by polling the admin health check with a deadline, and the
-// ways a process can end (SIGTERM, SIGKILL, exiting by itself). Also small HTTP helpers for the
-// OTLP receiver, the query API and /metrics. The binary comes from $SKUA_BIN.
+// A real skua (all-in-one, or a collector or query role) in a child process for multi-process
+// tests: free loopback ports, its own flags and environment, readiness by polling the admin health
+// check with a deadline, and the ways a process can end (SIGTERM, SIGKILL, exiting by itself).
+// Also small HTTP helpers for the OTLP receiver, the query API and /metrics. The binary comes from
+// $SKUA_BIN.
 #pragma once
 
 #include <arpa/inet.h>
@@ -23,6 +24,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "net/http_client.h"
@@ -112,24 +114,52 @@ class SkuaProcess {
   bool Start(const std::vector<std::string>& flags, const fs::path& log,
              const std::map<std::string, std::string>& env = {},
              std::chrono::seconds timeout = std::chrono::seconds(90)) {
+    auto deadline = Clock::now() + timeout;
+    if (!Launch(flags, log, env, timeout)) return false;
+    while (Clock::now() < deadline) {
+      if (Reap(WNOHANG)) return false;
+      if (Health() == 200) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // The `skua` subcommand Start and Launch run: "" (none: the all-in-one), "all-in-one",
+  // "collector" or "query". Only the listener flags of that role are passed (the others are not
+  // declared by it): collector OTLP gRPC/HTTP and admin; query HTTP and admin. Call before Start.
+  void set_role(std::string role) { role_ = std::move(role); }
+
+  // Like Start, but returns true as soon as the admin server answers at all (any status), for a
+  // process that is expected to run without being ready; false if it exits first or `timeout`
+  // passes.
+  bool Launch(const std::vector<std::string>& flags, const fs::path& log,
+              const std::map<std::string, std::string>& env = {},
+              std::chrono::seconds timeout = std::chrono::seconds(90)) {
     log_ = log;
     otlp_grpc_ = FreePort();
     otlp_http_ = FreePort();
     query_ = FreePort();
     admin_ = FreePort();
     auto local = [](int port) { return "127.0.0.1:" + std::to_string(port); };
-    std::vector<std::string> args = {
-        SkuaBin(),
-        "--collector.otlp.grpc.host-port=" + local(otlp_grpc_),
-        "--collector.otlp.http.host-port=" + local(otlp_http_),
-        "--query.http-server.host-port=" + local(query_),
-        "--admin.http.host-port=" + local(admin_),
-        // Listeners these tests do not use are off, so they never collide with other tests.
-        "--collector.grpc-server.host-port=",
-        "--collector.http-server.host-port=",
-        "--collector.zipkin.host-port=",
-        "--processor.jaeger-compact.server-host-port=",
-        "--processor.jaeger-binary.server-host-port="};
+    const bool ingests = role_ != "query";
+    const bool serves = role_ != "collector";
+    std::vector<std::string> args = {SkuaBin()};
+    if (!role_.empty()) args.push_back(role_);
+    if (ingests) {
+      args.insert(args.end(),
+                  {"--collector.otlp.grpc.host-port=" + local(otlp_grpc_),
+                   "--collector.otlp.http.host-port=" + local(otlp_http_)});
+    }
+    if (serves) args.push_back("--query.http-server.host-port=" + local(query_));
+    args.push_back("--admin.http.host-port=" + local(admin_));
+    if (ingests) {
+      // Listeners these tests do not use are off, so they never collide with other tests.
+      args.insert(args.end(), {"--collector.grpc-server.host-port=",
+                               "--collector.http-server.host-port=",
+                               "--collector.zipkin.host-port=",
+                               "--processor.jaeger-compact.server-host-port=",
+                               "--processor.jaeger-binary.server-host-port="});
+    }
     args.insert(args.end(), flags.begin(), flags.end());
     pid_ = Spawn(args, env, log);
     if (pid_ < 0) return false;
@@ -137,8 +167,26 @@ class SkuaProcess {
     query_client_ = Client(query_, 2000);
     for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
       if (Reap(WNOHANG)) return false;
-      auto res = admin_client_->Get("/");
-      if (res.ok() && res->status == 200) return true;
+      if (Health() > 0) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+
+  // The HTTP status of the admin health check (GET /): 200 ready, 503 not ready; -1 when the admin
+  // server does not answer.
+  int Health() {
+    if (!admin_client_) return -1;
+    auto res = admin_client_->Get("/");
+    return res.ok() ? res->status : -1;
+  }
+
+  // Polls the health check until it answers `status`; false if the process exits or `timeout`
+  // passes first.
+  bool WaitHealth(int status, std::chrono::seconds timeout) {
+    for (auto deadline = Clock::now() + timeout; Clock::now() < deadline;) {
+      if (pid_ <= 0 || Reap(WNOHANG)) return false;
+      if (Health() == status) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return false;
@@ -183,6 +231,7 @@ class SkuaProcess {
   std::string log() const { return Slurp(log_); }
 
   int otlp_http() const { return otlp_http_; }
+  int otlp_grpc() const { return otlp_grpc_; }
   int query() const { return query_; }
   int admin() const { return admin_; }
 
@@ -218,6 +267,7 @@ class SkuaProcess {
     return true;
   }
 
+  std::string role_;
   pid_t pid_ = -1;
   int exit_status_ = -1;
   int otlp_grpc_ = 0, otlp_http_ = 0, query_ = 0, admin_ = 0;

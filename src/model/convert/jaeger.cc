@@ -129,18 +129,7 @@ void ConvertSpan(const model::Span& s, ProcessTable& processes, Arena& arena, Sp
   js.start_time_us = s.start_time_unix_nano / 1000;
   js.duration_us = s.duration_nanos() / 1000;
 
-  // References: the parent first as CHILD_OF; a link to the parent only overrides its type.
-  const bool has_parent = !s.parent_span_id.IsZero();
-  js.references.reserve(s.links.size() + (has_parent ? 1 : 0));
-  if (has_parent) js.references.push_back({RefType::kChildOf, s.trace_id, s.parent_span_id});
-  for (const Link& link : s.links) {
-    RefType type = RefTypeFromLink(link);
-    if (has_parent && link.trace_id == s.trace_id && link.span_id == s.parent_span_id) {
-      js.references[0].type = type;
-      continue;
-    }
-    js.references.push_back({type, link.trace_id, link.span_id});
-  }
+  AppendReferences(s, js.references);
 
   // Tags in the order the OpenTelemetry → Jaeger translator emits them: scope name/version, the
   // span's attributes, then kind, status code, error, status description and trace state.
@@ -190,79 +179,14 @@ std::string_view FormatFloatAsString(double d, char (&buf)[40]) {
   return std::string_view(buf, n > 0 ? static_cast<size_t>(n) : 0);
 }
 
-bool DoubleMatches(double d, std::string_view want) {
-  char buf[40];
-  return FormatFloatAsString(d, buf) == want;
-}
-
 bool ValueMatches(const AnyValue& value, std::string_view want) {
-  switch (value.type()) {
-    case ValueType::kEmpty:
-      return want.empty();
-    case ValueType::kString:
-      return value.string_value() == want;
-    case ValueType::kBool:
-      return want == (value.bool_value() ? "true" : "false");
-    case ValueType::kInt: {
-      char buf[24];
-      auto r = std::to_chars(buf, buf + sizeof buf, value.int_value());
-      return std::string_view(buf, static_cast<size_t>(r.ptr - buf)) == want;
-    }
-    case ValueType::kDouble:
-      return DoubleMatches(value.double_value(), want);
-    case ValueType::kBytes: {
-      std::string_view bytes = value.string_value();
-      if (want.size() != bytes.size() * 2) return false;
-      for (size_t i = 0; i < bytes.size(); ++i) {
-        auto c = static_cast<unsigned char>(bytes[i]);
-        if (want[2 * i] != kHexDigits[c >> 4] || want[2 * i + 1] != kHexDigits[c & 15])
-          return false;
-      }
-      return true;
-    }
-    case ValueType::kArray:
-    case ValueType::kKvList: {
-      // Rare (structured attributes); render once into a per-thread buffer.
-      thread_local std::string json;
-      json.clear();
-      AppendValueJson(value, json);
-      return json == want;
-    }
-  }
-  return false;
-}
-
-bool AttributesMatch(Attributes attributes, std::string_view key, std::string_view value,
-                     bool skip_service_name) {
-  for (const KeyValue& kv : attributes) {
-    if (kv.key != key) continue;
-    if (skip_service_name && kv.key == kServiceNameKey) continue;
-    if (ValueMatches(kv.value, value)) return true;
-  }
-  return false;
-}
-
-bool DerivedTagMatches(const model::Span& span, std::string_view key, std::string_view value) {
-  if (key == "otel.scope.name") {
-    return span.scope != nullptr && !span.scope->name.empty() && span.scope->name == value;
-  }
-  if (key == "otel.scope.version") {
-    return span.scope != nullptr && !span.scope->version.empty() && span.scope->version == value;
-  }
-  if (key == kSpanKindKey) {
-    std::string_view kind = SpanKindName(span.kind);
-    return !kind.empty() && kind == value;
-  }
-  if (key == kStatusCodeKey) {
-    return (span.status.code == StatusCode::kOk && value == "OK") ||
-           (span.status.code == StatusCode::kError && value == "ERROR");
-  }
-  if (key == "error") return span.status.code == StatusCode::kError && value == "true";
-  if (key == "otel.status_description") {
-    return !span.status.message.empty() && span.status.message == value;
-  }
-  if (key == "w3c.tracestate") return !span.trace_state.empty() && span.trace_state == value;
-  return false;
+  if (value.type() == ValueType::kString) return value.string_value() == want;  // the common case
+  // Everything else is compared in its AsString rendering (one definition of that rendering),
+  // built in a per-thread buffer so matching does not allocate once warm.
+  thread_local std::string rendered;
+  rendered.clear();
+  AppendTagValueString(value, rendered);
+  return rendered == want;
 }
 
 // --- SpanIDDeduper helpers ---
@@ -448,21 +372,97 @@ JaegerTrace ToJaegerTrace(std::span<const model::Span> spans) {
   return trace;
 }
 
-bool SpanHasTag(const model::Span& span, std::string_view key, std::string_view value) {
-  if (AttributesMatch(span.attributes, key, value, false)) return true;
-  if (DerivedTagMatches(span, key, value)) return true;
-  if (span.scope != nullptr && AttributesMatch(span.scope->attributes, key, value, false)) {
-    return true;
+void AppendTagValueString(const AnyValue& value, std::string& out) {
+  switch (value.type()) {
+    case ValueType::kEmpty:
+      return;
+    case ValueType::kString:
+      out += value.string_value();
+      return;
+    case ValueType::kBool:
+      out += value.bool_value() ? "true" : "false";
+      return;
+    case ValueType::kInt: {
+      char buf[24];
+      auto r = std::to_chars(buf, buf + sizeof buf, value.int_value());
+      out.append(buf, static_cast<size_t>(r.ptr - buf));
+      return;
+    }
+    case ValueType::kDouble: {
+      char buf[40];
+      out += FormatFloatAsString(value.double_value(), buf);
+      return;
+    }
+    case ValueType::kBytes:
+      for (unsigned char c : value.string_value()) {
+        out += kHexDigits[c >> 4];
+        out += kHexDigits[c & 15];
+      }
+      return;
+    case ValueType::kArray:
+    case ValueType::kKvList:
+      AppendValueJson(value, out);
+      return;
   }
-  if (span.resource != nullptr && AttributesMatch(span.resource->attributes, key, value, true)) {
-    return true;
+}
+
+bool ForEachSearchableTag(const model::Span& span,
+                          absl::FunctionRef<bool(std::string_view key, const AnyValue& value)> fn) {
+  for (const KeyValue& kv : span.attributes) {
+    if (!fn(kv.key, kv.value)) return false;
   }
-  const bool event_key = key == kEventKey;
+  // Derived tags, as ConvertSpan adds them (only when set).
+  if (span.scope != nullptr && !span.scope->name.empty() &&
+      !fn(keys::kScopeNameKey, AnyValue::String(span.scope->name))) {
+    return false;
+  }
+  if (span.scope != nullptr && !span.scope->version.empty() &&
+      !fn(keys::kScopeVersionKey, AnyValue::String(span.scope->version))) {
+    return false;
+  }
+  if (std::string_view kind = SpanKindName(span.kind);
+      !kind.empty() && !fn(kSpanKindKey, AnyValue::String(kind))) {
+    return false;
+  }
+  if (span.status.code == StatusCode::kOk && !fn(kStatusCodeKey, AnyValue::String("OK"))) {
+    return false;
+  }
+  if (span.status.code == StatusCode::kError &&
+      (!fn(kStatusCodeKey, AnyValue::String("ERROR")) ||
+       !fn(keys::kErrorKey, AnyValue::Bool(true)))) {
+    return false;
+  }
+  if (!span.status.message.empty() &&
+      !fn(keys::kStatusDescriptionKey, AnyValue::String(span.status.message))) {
+    return false;
+  }
+  if (!span.trace_state.empty() && !fn(keys::kTraceStateKey, AnyValue::String(span.trace_state))) {
+    return false;
+  }
+  if (span.scope != nullptr) {
+    for (const KeyValue& kv : span.scope->attributes) {
+      if (!fn(kv.key, kv.value)) return false;
+    }
+  }
+  if (span.resource != nullptr) {
+    for (const KeyValue& kv : span.resource->attributes) {
+      if (kv.key == kServiceNameKey) continue;  // the process's service name, not a tag
+      if (!fn(kv.key, kv.value)) return false;
+    }
+  }
   for (const Event& event : span.events) {
-    if (event_key && EventNameIsField(event) && event.name == value) return true;
-    if (AttributesMatch(event.attributes, key, value, false)) return true;
+    if (EventNameIsField(event) && !fn(kEventKey, AnyValue::String(event.name))) return false;
+    for (const KeyValue& kv : event.attributes) {
+      if (!fn(kv.key, kv.value)) return false;
+    }
   }
-  return false;
+  return true;
+}
+
+bool SpanHasTag(const model::Span& span, std::string_view key, std::string_view value) {
+  return !ForEachSearchableTag(span, [&](std::string_view k, const AnyValue& v) {
+    return !(k == key && ValueMatches(v, value));
+  });
 }
 
 void DedupeSharedSpanIds(JaegerTrace& trace) {
@@ -530,6 +530,72 @@ void ForEachDependencyEdge(
   }
   DedupeSharedSpanIds(skeleton);
   EmitEdges(skeleton, emit);
+}
+
+void AppendReferences(const model::Span& s, std::vector<Reference>& out) {
+  // The parent first as CHILD_OF; a link to the parent only overrides its type.
+  const bool has_parent = !s.parent_span_id.IsZero();
+  const size_t parent_index = out.size();
+  out.reserve(out.size() + s.links.size() + (has_parent ? 1 : 0));
+  if (has_parent) out.push_back({RefType::kChildOf, s.trace_id, s.parent_span_id});
+  for (const Link& link : s.links) {
+    RefType type = RefTypeFromLink(link);
+    if (has_parent && link.trace_id == s.trace_id && link.span_id == s.parent_span_id) {
+      out[parent_index].type = type;
+      continue;
+    }
+    out.push_back({type, link.trace_id, link.span_id});
+  }
+}
+
+EdgeSpan ToEdgeSpan(const model::Span& span) {
+  EdgeSpan out;
+  out.span_id = span.span_id;
+  out.service = std::string(ServiceNameOf(span.resource));
+  // JaegerSpan::Kind() reads the first span.kind tag: the scope tags never have that key, so it is
+  // the first such attribute (converted as ConvertSpan does), else the derived kind tag.
+  const KeyValue* attr = nullptr;
+  for (const KeyValue& kv : span.attributes) {
+    if (kv.key == kSpanKindKey) {
+      attr = &kv;
+      break;
+    }
+  }
+  if (attr != nullptr) {
+    Arena arena(256);
+    Tag tag = ToTag(attr->key, attr->value, arena);
+    if (tag.type == TagType::kString) out.kind = std::string(tag.str);
+  } else {
+    out.kind = std::string(SpanKindName(span.kind));
+  }
+  std::vector<Reference> refs;
+  AppendReferences(span, refs);
+  for (const Reference& ref : refs) {
+    if (ref.trace_id == span.trace_id) out.references.push_back({ref.type, TraceId{}, ref.span_id});
+  }
+  return out;
+}
+
+void ForEachDependencyEdge(std::span<const EdgeSpan> spans,
+                           const std::function<void(std::string_view parent,
+                                                    std::string_view child)>& emit) {
+  // The skeleton the JaegerTrace overload works on: one trace (all-zero ID, which every reference
+  // shares), one process per service, and the span.kind tag.
+  JaegerTrace skeleton;
+  absl::flat_hash_map<std::string_view, size_t> process_of;
+  skeleton.spans.resize(spans.size());
+  for (size_t i = 0; i < spans.size(); ++i) {
+    const EdgeSpan& e = spans[i];
+    Span& s = skeleton.spans[i];
+    s.span_id = e.span_id;
+    s.references = e.references;
+    for (Reference& ref : s.references) ref.trace_id = TraceId{};
+    auto [it, added] = process_of.try_emplace(e.service, skeleton.processes.size());
+    if (added) skeleton.processes.push_back({e.service, {}});
+    s.process_index = it->second;
+    if (!e.kind.empty()) s.tags.push_back(Tag::String(kSpanKindKey, e.kind));
+  }
+  ForEachDependencyEdge(skeleton, emit);
 }
 
 }  // namespace skua::model::jaeger

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "base/arena.h"
 #include "model/ids.h"
 #include "model/span.h"
@@ -111,17 +112,58 @@ JaegerTrace ToJaegerTrace(const SpanSet& spans);
 // Same for an arbitrary list of spans (e.g. one trace out of a larger set).
 JaegerTrace ToJaegerTrace(std::span<const model::Span> spans);
 
-// True if one of the span's searchable tags has key `key` and string value `value` (Jaeger's
-// AsString): span tags and derived tags (span.kind, error, otel.status_code, …), process (resource)
-// tags (not service.name, which is no tag), and log (event) fields including the `event` name;
-// plus scope attributes, which storage::TraceQuery also names as searchable. jaeger-compat §3.2.
-// Allocation-free except for array/map values, which are rendered as JSON to compare.
+// Jaeger's AsString() of an attribute value, appended to `out` (jaeger-compat §3.2): what tag
+// search compares against. Strings as is, bool "true"/"false", int decimal, double as Go's
+// FormatFloat(v, 'g', 10) ("NaN", "+Inf", "-Inf" for the non-finite), bytes lower-case hex, arrays
+// and maps as JSON, an empty value as "". Equal to TagValueString of the tag ToJaegerTrace makes.
+void AppendTagValueString(const AnyValue& value, std::string& out);
+
+// Enumerates every searchable tag of one span, the one definition of what tag search looks at
+// (jaeger-compat §3.2): span attributes and derived tags (otel.scope.name/version, span.kind,
+// otel.status_code, error, otel.status_description, w3c.tracestate), resource (process) attributes
+// except service.name (which is no tag), scope attributes, and event (log) attributes plus the
+// `event` field carrying the event name. Link attributes are not searched. `fn(key, value)` sees
+// each (key, value) once per place it occurs (duplicates possible) and returns false to stop;
+// ForEachSearchableTag returns false iff `fn` stopped it. A tag `key=want` matches when some
+// enumerated pair has that key and AppendTagValueString(value) == want. Derived tags are passed as
+// values of the type their rendering implies (error as bool true). Allocation-free.
+bool ForEachSearchableTag(const model::Span& span,
+                          absl::FunctionRef<bool(std::string_view key, const AnyValue& value)> fn);
+
+// True if one of the span's searchable tags (ForEachSearchableTag) has key `key` and AsString value
+// `value`. Allocation-free except for array/map values, which are rendered as JSON to compare.
 bool SpanHasTag(const model::Span& span, std::string_view key, std::string_view value);
 
 // Service dependency edges of one trace (jaeger-compat §3.3, §5.2): after span-ID de-duplication,
 // each span whose parent is in the trace and belongs to a different service yields parent→child.
 // `emit` is called once per edge occurrence.
 void ForEachDependencyEdge(const JaegerTrace& trace,
+                           const std::function<void(std::string_view parent,
+                                                    std::string_view child)>& emit);
+
+// The references ToJaegerTrace gives `span`, appended to `out`: the parent first as CHILD_OF, then
+// the links (type from their opentracing.ref_type attribute, default FOLLOWS_FROM; a link to the
+// parent only sets the parent reference's type).
+void AppendReferences(const model::Span& span, std::vector<Reference>& out);
+
+// What dependency edges depend on in one span, so a store can keep it apart from the span and
+// compute edges later without whole spans (ForEachDependencyEdge below gives exactly the edges the
+// JaegerTrace overload gives for ToJaegerTrace of the same spans in the same order).
+struct EdgeSpan {
+  SpanId span_id;
+  // The Jaeger process service ("OTLPResourceNoServiceName" when the resource has none).
+  std::string service;
+  // What JaegerSpan::Kind() gives for the converted span (a `span.kind` attribute wins).
+  std::string kind;
+  // AppendReferences, keeping only those in the span's own trace (the only ones that can name a
+  // parent: ParentSpanId and the span-ID de-duplication ignore the others). trace_id left zero.
+  std::vector<Reference> references;
+};
+EdgeSpan ToEdgeSpan(const model::Span& span);
+
+// ForEachDependencyEdge for one trace given as its EdgeSpans (in the order their spans would have
+// in the trace). One definition: this builds the JaegerTrace skeleton the other overload uses.
+void ForEachDependencyEdge(std::span<const EdgeSpan> spans,
                            const std::function<void(std::string_view parent,
                                                     std::string_view child)>& emit);
 

@@ -1,6 +1,7 @@
 #include "model/convert/jaeger.h"
 
 #include <cmath>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -11,7 +12,11 @@
 namespace skua::model {
 namespace {
 
+using jaeger::AppendTagValueString;
 using jaeger::DedupeSharedSpanIds;
+using jaeger::EdgeSpan;
+using jaeger::ForEachSearchableTag;
+using jaeger::ToEdgeSpan;
 using jaeger::ForEachDependencyEdge;
 using jaeger::JaegerTrace;
 using jaeger::Log;
@@ -388,6 +393,114 @@ TEST_F(SpanHasTagTest, AgreesWithConversion) {
   }
 }
 
+// ForEachSearchableTag is the one definition of what tag search sees: exactly the converted view's
+// span tags, process tags and log fields, plus the scope attributes (storage.h searches those too).
+TEST_F(SpanHasTagTest, EnumeratorIsTheConvertedViewPlusScopeAttributes) {
+  using Pairs = std::multiset<std::pair<std::string, std::string>>;
+  Pairs enumerated;
+  ForEachSearchableTag(*span_, [&](std::string_view k, const AnyValue& v) {
+    std::string rendered;
+    AppendTagValueString(v, rendered);
+    enumerated.emplace(std::string(k), std::move(rendered));
+    return true;
+  });
+  JaegerTrace t = ToJaegerTrace(b_.set());
+  Pairs converted;
+  auto add = [&](const Tag& tag) { converted.emplace(std::string(tag.key), TagValueString(tag)); };
+  for (const Tag& tag : t.spans[0].tags) add(tag);
+  for (const Tag& tag : t.processes[t.spans[0].process_index].tags) add(tag);
+  for (const Log& log : t.spans[0].logs) {
+    for (const Tag& tag : log.fields) add(tag);
+  }
+  for (const KeyValue& kv : span_->scope->attributes) {
+    converted.emplace(std::string(kv.key), ValueToString(kv.value));
+  }
+  EXPECT_EQ(enumerated, converted);
+  for (const auto& [k, v] : enumerated) EXPECT_TRUE(Has(k, v)) << k << "=" << v;
+}
+
+// The enumerator stops when asked and says so.
+TEST_F(SpanHasTagTest, EnumeratorStops) {
+  int seen = 0;
+  EXPECT_FALSE(ForEachSearchableTag(*span_, [&](std::string_view, const AnyValue&) {
+    return ++seen < 3;
+  }));
+  EXPECT_EQ(seen, 3);
+  EXPECT_TRUE(ForEachSearchableTag(*span_, [](std::string_view, const AnyValue&) { return true; }));
+}
+
+// AppendTagValueString renders exactly as TagValueString renders the converted tag (AsString),
+// including the non-finite doubles Go spells "NaN", "+Inf", "-Inf".
+TEST(AppendTagValueStringTest, MatchesConvertedTags) {
+  Builder b;
+  static const AnyValue kItems[] = {AnyValue::String("x\"y"), AnyValue::Double(0.1)};
+  const AnyValue values[] = {AnyValue(),
+                             AnyValue::String("plain"),
+                             AnyValue::Bool(true),
+                             AnyValue::Int(-9223372036854775807 - 1),
+                             AnyValue::Double(72.5),
+                             AnyValue::Double(1e300),
+                             AnyValue::Double(NAN),
+                             AnyValue::Double(INFINITY),
+                             AnyValue::Double(-INFINITY),
+                             AnyValue::Bytes(std::string_view("\x00\xff", 2)),
+                             AnyValue::Array(kItems)};
+  std::vector<KeyValue> attrs;
+  for (const AnyValue& v : values) attrs.push_back(KV("k", v));
+  b.Add(1, 0, b.MakeRes({})).attributes = b.Attrs(attrs);
+  JaegerTrace t = ToJaegerTrace(b.set());
+  ASSERT_EQ(t.spans[0].tags.size(), std::size(values));
+  for (size_t i = 0; i < std::size(values); ++i) {
+    std::string rendered;
+    AppendTagValueString(values[i], rendered);
+    EXPECT_EQ(rendered, TagValueString(t.spans[0].tags[i])) << i;
+  }
+}
+
+// ToEdgeSpan keeps what the converted span says: the Kind() (a span.kind attribute wins, a
+// non-string one hides the kind), the service (with Jaeger's placeholder), the same-trace refs.
+TEST(EdgeSpanTest, AgreesWithConversion) {
+  Builder b;
+  static const AnyValue kItems[] = {AnyValue::String("a")};
+  const Resource* a = b.MakeRes({KV("service.name", AnyValue::String("A"))});
+  const Resource* none = b.MakeRes({});
+  b.Add(1, 0, a).kind = SpanKind::kServer;
+  Span& attr_kind = b.Add(2, 1, a);
+  attr_kind.kind = SpanKind::kServer;
+  attr_kind.attributes = b.Attrs({KV("span.kind", AnyValue::String("client"))});
+  Span& int_kind = b.Add(3, 1, none);
+  int_kind.kind = SpanKind::kClient;
+  int_kind.attributes = b.Attrs({KV("span.kind", AnyValue::Int(3))});
+  Span& arr_kind = b.Add(4, 0, none);
+  arr_kind.attributes = b.Attrs({KV("span.kind", AnyValue::Array(kItems))});
+  Link links[3];
+  links[0].trace_id = TraceId{0, 0x77};
+  links[0].span_id = SpanId{2};
+  links[0].attributes = b.Attrs({KV("opentracing.ref_type", AnyValue::String("child_of"))});
+  links[1].trace_id = TraceId{9, 9};  // another trace: never a parent
+  links[1].span_id = SpanId{5};
+  links[2].trace_id = TraceId{0, 0x77};
+  links[2].span_id = SpanId{1};
+  arr_kind.links = b.set().arena().CopyArray(std::span<const Link>(links));
+  JaegerTrace t = ToJaegerTrace(b.set());
+  for (size_t i = 0; i < b.set().size(); ++i) {
+    SCOPED_TRACE(i);
+    EdgeSpan e = ToEdgeSpan(b.set().spans()[i]);
+    EXPECT_EQ(e.span_id, t.spans[i].span_id);
+    EXPECT_EQ(e.kind, t.spans[i].Kind());
+    EXPECT_EQ(e.service, t.processes[t.spans[i].process_index].service_name);
+    std::vector<std::pair<RefType, uint64_t>> want, got;
+    for (const auto& r : t.spans[i].references) {
+      if (r.trace_id == t.spans[i].trace_id) want.emplace_back(r.type, r.span_id.value);
+    }
+    for (const auto& r : e.references) got.emplace_back(r.type, r.span_id.value);
+    EXPECT_EQ(got, want);
+  }
+  EXPECT_EQ(ToEdgeSpan(b.set().spans()[2]).service, "OTLPResourceNoServiceName");
+  EXPECT_EQ(ToEdgeSpan(b.set().spans()[2]).kind, "");
+  EXPECT_EQ(ToEdgeSpan(b.set().spans()[3]).references.size(), 2u);
+}
+
 std::vector<std::pair<std::string, std::string>> Edges(const JaegerTrace& t) {
   std::vector<std::pair<std::string, std::string>> out;
   ForEachDependencyEdge(t, [&](std::string_view p, std::string_view c) {
@@ -453,6 +566,40 @@ TEST(DedupeSharedSpanIdsTest, ReassignsServerSpan) {
   EXPECT_EQ(t.spans[3].ParentSpanId(), SpanId{3});
   EXPECT_EQ(t.spans[1].ParentSpanId(), SpanId{1});  // the client is untouched
   for (const auto& s : t.spans) EXPECT_TRUE(s.warnings.empty());
+}
+
+std::vector<std::pair<std::string, std::string>> EdgesFromEdgeSpans(const SpanSet& set) {
+  std::vector<EdgeSpan> spans;
+  for (const Span& s : set.spans()) spans.push_back(ToEdgeSpan(s));
+  std::vector<std::pair<std::string, std::string>> out;
+  ForEachDependencyEdge(spans, [&](std::string_view p, std::string_view c) {
+    out.emplace_back(std::string(p), std::string(c));
+  });
+  return out;
+}
+
+// The EdgeSpan overload is the same computation as the JaegerTrace one, shared-span IDs included.
+TEST(DependencyEdgeTest, EdgeSpansGiveTheSameEdges) {
+  Builder shared = SharedSpanTrace();
+  EXPECT_EQ(EdgesFromEdgeSpans(shared.set()), Edges(ToJaegerTrace(shared.set())));
+  EXPECT_THAT(EdgesFromEdgeSpans(shared.set()),
+              UnorderedElementsAre(Pair("A", "B"), Pair("B", "C")));
+
+  Builder b;
+  const Resource* a = b.MakeRes({KV("service.name", AnyValue::String("A"))});
+  const Resource* c = b.MakeRes({KV("service.name", AnyValue::String("C"))});
+  b.Add(1, 0, a);
+  Span& linked = b.Add(2, 0, c);  // no parent, but a CHILD_OF link to span 1
+  Link link;
+  link.trace_id = linked.trace_id;
+  link.span_id = SpanId{1};
+  link.attributes = b.Attrs({KV("opentracing.ref_type", AnyValue::String("child_of"))});
+  linked.links = b.set().arena().CopyArray(std::span<const Link>(&link, 1));
+  b.Add(3, 0, b.MakeRes({}));
+  b.Add(4, 3, a);  // child of the span without a service
+  EXPECT_EQ(EdgesFromEdgeSpans(b.set()), Edges(ToJaegerTrace(b.set())));
+  EXPECT_THAT(EdgesFromEdgeSpans(b.set()),
+              UnorderedElementsAre(Pair("A", "C"), Pair("OTLPResourceNoServiceName", "A")));
 }
 
 }  // namespace

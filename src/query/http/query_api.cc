@@ -507,7 +507,7 @@ class QueryApi {
   void GetServices(const net::HttpRequest& req, const std::string& tenant,
                    net::HttpResponse& resp) const {
     absl::StatusOr<std::vector<std::string>> services = service_.GetServices(tenant);
-    if (!services.ok()) return WriteError(resp, 500, ToStd(services.status().message()));
+    if (!services.ok()) return WriteStatusError(resp, services.status());
     std::string out = "{\"data\":";
     AppendStringList(*services, out);
     AppendEnvelopeTail(services->size(), {}, out);
@@ -523,7 +523,7 @@ class QueryApi {
       storage::OperationQuery query;
       query.service_name = std::move(*service);  // every span kind
       absl::StatusOr<std::vector<storage::Operation>> ops = service_.GetOperations(tenant, query);
-      if (!ops.ok()) return WriteError(resp, 500, ToStd(ops.status().message()));
+      if (!ops.ok()) return WriteStatusError(resp, ops.status());
       for (storage::Operation& op : *ops) names.push_back(std::move(op.name));
       std::sort(names.begin(), names.end());
       names.erase(std::unique(names.begin(), names.end()), names.end());
