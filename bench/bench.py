@@ -38,13 +38,15 @@ MODES = {
         baseline_spans=100_000, baseline_reps=3, baseline_min_time=0.3, syncs=500,
         micro_reps=3, micro_min_time=0.2, decode_spans=20_000, storage_spans=100_000,
         ingest_spans=200_000, ingest_reps=3, concurrency=4, sizes=[100_000, 1_000_000],
-        query_samples=150, freshness_probes=20, big_trace_fetches=5, disk_all_protocols=False),
+        query_samples=150, freshness_probes=20, big_trace_fetches=5, disk_all_protocols=False,
+        peak_spans=1_000_000, peak_reps=3, peak_concurrency=16, replay_reps=2),
     "full": dict(
         baseline_spans=1_000_000, baseline_reps=5, baseline_min_time=1.0, syncs=2000,
         micro_reps=5, micro_min_time=1.0, decode_spans=100_000, storage_spans=1_000_000,
         ingest_spans=1_000_000, ingest_reps=5, concurrency=4,
         sizes=[100_000, 1_000_000, 4_000_000], query_samples=300, freshness_probes=100,
-        big_trace_fetches=20, disk_all_protocols=True),
+        big_trace_fetches=20, disk_all_protocols=True,
+        peak_spans=2_000_000, peak_reps=5, peak_concurrency=16, replay_reps=3),
 }
 
 BENCH_TARGETS = ["skua", "skua_baselines", "skua_decode_bench", "skua_ui_json_bench",
@@ -226,6 +228,36 @@ def parse_prometheus(text, name):
         except (IndexError, ValueError):
             pass
     return total
+
+
+def parse_histogram(text, name):
+    """Cumulative buckets [(le, count)] of Prometheus histogram `name`, summed over label sets."""
+    buckets = {}
+    for line in text.splitlines():
+        m = re.match(re.escape(name) + r'_bucket\{(?:[^}]*,)?le="([^"]+)"[^}]*\} (\S+)$', line)
+        if m:
+            le = float(m.group(1))
+            buckets[le] = buckets.get(le, 0.0) + float(m.group(2))
+    return sorted(buckets.items())
+
+
+def histogram_quantile(buckets, q):
+    """The q-quantile of cumulative buckets, interpolated linearly inside the bucket it falls in
+    (as PromQL's histogram_quantile); the highest finite bound if it falls in +Inf; None if
+    empty."""
+    if not buckets or buckets[-1][1] <= 0:
+        return None
+    rank = q * buckets[-1][1]
+    prev_le, prev_count = 0.0, 0.0
+    for le, count in buckets:
+        if count >= rank:
+            if math.isinf(le):
+                return prev_le
+            if count == prev_count:
+                return le
+            return prev_le + (le - prev_le) * (rank - prev_count) / (count - prev_count)
+        prev_le, prev_count = le, count
+    return prev_le
 
 
 def parse_skua_help(text):
@@ -667,6 +699,114 @@ def run_ingest_each(skua_bin, backend, flags, protocols, cfg, workdir, can_repla
             errors.append(f"ingest into {backend} over {protocol}: {e}")
             log(f"!! {errors[-1]}")
     return out
+
+
+# --- the embedded store at peak ingest (T9) and its log replay (T11) ---------------------------
+
+# Peak: skua saturated with realistic SDK batches (OpenTelemetry's BatchSpanProcessor exports up to
+# 512 spans per request) from enough concurrent senders (cfg peak_concurrency).
+PEAK_PROTOCOL = "otlp-grpc"
+PEAK_REQUEST_SPANS = 512
+
+
+def write_peak_corpus(skua_bin, spans, directory):
+    shutil.rmtree(directory, ignore_errors=True)
+    cmd = [skua_bin, "tracegen", f"--protocol={PEAK_PROTOCOL}", f"--write-corpus={directory}",
+           f"--spans={spans}", f"--max-spans-per-request={PEAK_REQUEST_SPANS}", "--json"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed: {(proc.stdout + proc.stderr)[-2000:]}")
+
+
+def embedded_peak_once(skua_bin, flags, cfg, workdir, corpus):
+    """A fresh embedded store (default flags) receiving `corpus` flat out from
+    cfg["peak_concurrency"] senders -> fsyncs per 1,000 spans and the log's commit latencies
+    (skua_wal_commit_seconds: append -> durable; skua_wal_sync_seconds: the fdatasync alone)."""
+    flag_re, endpoint_fmt = next((f, e) for p, f, e in PROTOCOLS if p == PEAK_PROTOCOL)
+    with Skua(skua_bin, "embedded", flags, workdir) as s:
+        endpoint = endpoint_fmt.format(host="127.0.0.1", port=s.port(flag_re))
+        cpu0 = s.cpu_seconds()
+        result, _, wall = run_tracegen(skua_bin, PEAK_PROTOCOL, endpoint, cfg["peak_concurrency"],
+                                       replay=corpus)
+        stored, drain = s.wait_stored(tracegen_spans_acked(result, cfg["peak_spans"]))
+        cpu = s.cpu_seconds() - cpu0
+        status, body, _ = s.admin.get("/metrics")
+        if status != 200:
+            raise RuntimeError(f"/metrics answered {status}")
+        text = body.decode()
+    seconds = (tracegen_send_seconds(result) or wall) + drain
+    commit = parse_histogram(text, "skua_wal_commit_seconds")
+    sync = parse_histogram(text, "skua_wal_sync_seconds")
+    nan = float("nan")
+
+    def q(buckets, p):
+        v = histogram_quantile(buckets, p)
+        return nan if v is None else v
+
+    return {"spans": stored, "spans_per_s": stored / seconds if seconds > 0 else nan,
+            "spans_per_cpu_s": stored / cpu if cpu > 0 else nan,
+            "skua_cores": cpu / seconds if seconds > 0 else nan,
+            "syncs_per_1k": parse_prometheus(text, "skua_wal_syncs_total") / stored * 1000
+            if stored else nan,
+            "commit_p50": q(commit, 0.5), "commit_p99": q(commit, 0.99),
+            "sync_p50": q(sync, 0.5), "sync_p99": q(sync, 0.99),
+            "spans_per_append": stored / commit[-1][1] if commit and commit[-1][1] else nan}
+
+
+def embedded_replay(skua_bin, flags, cfg, workdir, corpus):
+    """T11 with a big log: a fresh store whose head limits are raised so that nothing is flushed
+    is loaded with `corpus` (cfg["peak_spans"] spans) and killed with SIGKILL, then started on its
+    directory cfg["replay_reps"] times (killed again each time, so the whole log is replayed
+    each time). Per start: seconds from the start of the process until /api/services answers, the
+    spans replayed and the replay's own seconds (gauges skua_embedded_replayed_spans,
+    skua_embedded_replay_seconds), and the RSS then."""
+    extra = ["--embedded.head-max-bytes=64GiB", "--embedded.head-max-age=24h"]
+    flag_re, endpoint_fmt = next((f, e) for p, f, e in PROTOCOLS if p == PEAK_PROTOCOL)
+    s = Skua(skua_bin, "embedded", flags, workdir, extra_flags=extra).start()
+    try:
+        endpoint = endpoint_fmt.format(host="127.0.0.1", port=s.port(flag_re))
+        result, _, _ = run_tracegen(skua_bin, PEAK_PROTOCOL, endpoint, cfg["peak_concurrency"],
+                                    replay=corpus)
+        stored, _ = s.wait_stored(tracegen_spans_acked(result, cfg["peak_spans"]))
+        s.kill()
+        out = {"stored": stored, "log_bytes": dir_bytes(s.data_dir / "wal"), "starts": []}
+        for _ in range(cfg["replay_reps"]):
+            r = Skua(skua_bin, "embedded", flags, workdir, extra_flags=extra,
+                     data_dir=s.data_dir).start(wait=False)
+            try:
+                serving = r.wait_until(lambda: r.query.get("/api/services")[0] == 200)
+                if serving is None:
+                    raise RuntimeError(f"the restarted skua did not serve; see {r.log_path}")
+                out["starts"].append({"serving_s": serving,
+                                      "replayed": r.metric("skua_embedded_replayed_spans"),
+                                      "replay_s": r.metric("skua_embedded_replay_seconds"),
+                                      "rss": r.memory()["VmRSS"]})
+            finally:
+                r.kill()
+        return out
+    finally:
+        s.stop()  # removes the data directory
+
+
+def run_embedded_durability(skua_bin, flags, cfg, workdir):
+    """T9 at peak and T11 with a big log, on one corpus -> (peak runs, replay result)."""
+    corpus = workdir / "corpus-peak"
+    spans = cfg["peak_spans"]
+    log(f"== embedded at peak: writing a corpus of {spans} spans "
+        f"(≤ {PEAK_REQUEST_SPANS} spans per request)")
+    write_peak_corpus(skua_bin, spans, corpus)
+    try:
+        peak = []
+        for rep in range(cfg["peak_reps"]):
+            log(f"== embedded at peak rep {rep + 1}/{cfg['peak_reps']}: {spans} spans, "
+                f"{cfg['peak_concurrency']} senders")
+            peak.append(embedded_peak_once(skua_bin, flags, cfg, workdir, corpus))
+        log(f"== embedded log replay: loading {spans} spans into the head, kill -9, "
+            f"{cfg['replay_reps']} restarts")
+        replay = embedded_replay(skua_bin, flags, cfg, workdir, corpus)
+    finally:
+        shutil.rmtree(corpus, ignore_errors=True)
+    return peak, replay
 
 
 def probe_body(trace_id, probe_id, now_ns):
@@ -1183,9 +1323,12 @@ def build_sections(run):
                                         ratio_or_none(median(blocks), z), "zstd -3"))
                     syncs = [r["wal_syncs_per_1k"] for r in runs if "wal_syncs_per_1k" in r]
                     if syncs:
-                        rows.append(Row(f"{protocol}: log fsyncs per 1,000 spans (group commit)",
-                                        "fsyncs", syncs, target="T9: ≤ 1",
-                                        ok=median(syncs) <= 1.0))
+                        # T9 is stated at peak: see the durability section.
+                        rows.append(Row(f"{protocol}: log fsyncs per 1,000 spans "
+                                        f"({sysrun['concurrency']} senders, not peak)",
+                                        "fsyncs", syncs,
+                                        note="T9 is judged at peak, below"
+                                        if sysrun.get("peak") else ""))
             r0 = next(iter(ingest.values()))[0]
             sections.append((
                 f"Ingest through the skua process — {backend} store",
@@ -1197,6 +1340,9 @@ def build_sections(run):
                 ("" if backend == "memory" else
                  " Bytes on disk: the data directory after a graceful stop, which flushes the "
                  "head into blocks; fsyncs from the log's `skua_wal_syncs_total`."), rows))
+        durability = embedded_durability_section(sysrun)
+        if durability:
+            sections.append(durability)
         q = sysrun.get("queries")
         if q:
             rows = []
@@ -1257,6 +1403,68 @@ def build_sections(run):
     return sections
 
 
+def embedded_durability_section(sysrun):
+    """T9 at peak and T11 with a big log (embedded_peak_once / embedded_replay), or None."""
+    peak, replay = sysrun.get("peak"), sysrun.get("replay")
+    if not peak and not replay:
+        return None
+    rows = []
+    if peak:
+        syncs = [r["syncs_per_1k"] for r in peak]
+        rows.append(Row("T9 at peak: log fsyncs per 1,000 spans", "fsyncs", syncs,
+                        target="T9: ≤ 1", ok=median(syncs) <= 1.0))
+        p50 = [r["commit_p50"] for r in peak]
+        p99 = [r["commit_p99"] for r in peak]
+        rows.append(Row("T9 at peak: group commit latency p50 (append → durable)", "s", p50))
+        rows.append(Row("T9 at peak: group commit latency p99 (append → durable)", "s", p99,
+                        target="T9: ≤ 5 ms", ok=median(p99) <= 0.005 if p99 else None))
+        rows.append(Row("at peak: the fdatasync alone, p50", "s", [r["sync_p50"] for r in peak]))
+        rows.append(Row("at peak: the fdatasync alone, p99", "s", [r["sync_p99"] for r in peak],
+                        note="the disk's share of the latency above"))
+        rows.append(Row("at peak: wall-clock ingest rate", "spans/s",
+                        [r["spans_per_s"] for r in peak]))
+        rows.append(Row("at peak: spans per skua CPU-second", "spans/s",
+                        [r["spans_per_cpu_s"] for r in peak]))
+        rows.append(Row("at peak: skua cores busy", "x", [r["skua_cores"] for r in peak],
+                        note="of 2, shared with the sender"))
+        rows.append(Row("at peak: spans per log record", "spans",
+                        [r["spans_per_append"] for r in peak]))
+    if replay and replay["starts"]:
+        starts = replay["starts"]
+        n = f"{int(median([s['replayed'] for s in starts])):,}"
+        until_serving = [s["replayed"] / s["serving_s"] for s in starts if s["serving_s"] > 0]
+        rows.append(Row(f"T11 log replay after kill -9, {n} spans in the log: spans per second "
+                        "from process start until /api/services answers", "spans/s",
+                        until_serving, target="T11: ≥ 1 M/s",
+                        ok=median(until_serving) >= 1e6 if until_serving else None))
+        rows.append(Row("T11 log replay alone (skua_embedded_replay_seconds)", "spans/s",
+                        [s["replayed"] / s["replay_s"] for s in starts if s["replay_s"] > 0]))
+        rows.append(Row(f"restart after kill -9 with {n} spans in the log: /api/services "
+                        "answers", "s", [s["serving_s"] for s in starts]))
+        rows.append(Row("RSS once the log is replayed", "bytes", [s["rss"] for s in starts]))
+        rows.append(Row("log size", "bytes", [replay["log_bytes"]]))
+    peak_note = ""
+    if peak:
+        peak_note = (f"T9 at peak: a fresh skua per repetition, default flags, receiving a W1 "
+                     f"corpus of {int(median([r['spans'] for r in peak])):,} spans in requests of "
+                     f"≤ {PEAK_REQUEST_SPANS} spans (OpenTelemetry's BatchSpanProcessor maximum) "
+                     f"from {sysrun.get('peak_concurrency', 16)} concurrent senders over OTLP "
+                     "gRPC, which saturates skua on the 2 cores it shares with the sender. fsyncs "
+                     "from `skua_wal_syncs_total` (group syncs and new segments' directory syncs); "
+                     "latencies from the log's histograms `skua_wal_commit_seconds` (append called "
+                     "→ record durable: group commit wait, write, fdatasync) and "
+                     "`skua_wal_sync_seconds` (the fdatasync alone). ")
+    replay_note = ""
+    if replay:
+        replay_note = ("T11: a separate skua with the head limits raised (nothing flushed) is "
+                       "loaded with the same corpus, killed with SIGKILL and started again on its "
+                       "directory (killed again after each start, so each start replays the whole "
+                       "log); spans replayed and the replay's own time from the gauges "
+                       "`skua_embedded_replayed_spans` and `skua_embedded_replay_seconds`.")
+    return ("Durability at peak (T9) and log replay (T11) — embedded store",
+            peak_note + replay_note, rows)
+
+
 def restart_rows(rs):
     """T11 rows from measure_restart's result (none when it did not run)."""
     if not rs:
@@ -1270,10 +1478,11 @@ def restart_rows(rs):
         rows.append(Row(f"T11 restart {how}: a known trace is found", "s", [r["trace_s"]],
                         target="T11: ≤ 5 s", ok=r["trace_s"] <= 5))
         if key == "crash" and r["head_spans"] > 0:
-            rate = r["head_spans"] / r["services_s"]
-            rows.append(Row(f"T11 log replay: {int(r['head_spans']):,} spans back in the head "
-                            "per second until serving", "spans/s", [rate],
-                            target="T11: ≥ 1 M/s", ok=rate >= 1e6))
+            # Few spans are left in the log here (the head was flushed while loading), so process
+            # start-up dominates: a rate, not the T11 replay figure (that one is measured with a
+            # big log, in the durability section).
+            rows.append(Row(f"restart after kill -9: {int(r['head_spans']):,} spans replayed "
+                            "from the log", "spans", [r["head_spans"]]))
         rows.append(Row(f"graceful stop {how} (flushes the head)", "s", [r["stop_s"]]))
     rows.append(Row(f"data directory holding {n}", "bytes", [rs["disk_bytes"]]))
     return rows
@@ -1341,8 +1550,10 @@ def render_markdown(run, previous_text=""):
         lines += ["### Notes on the targets", "",
                   f"- T1, T4, T9 and T11 are stated for the default durable store: see the "
                   f"{', '.join(durable)} sections; the memory store's figures are for comparison.",
-                  "- T9's group-commit latency is not measured separately; the fdatasync baseline "
-                  "above bounds it from below.",
+                  "- T9 is judged at peak (the durability section): fsyncs per span and group "
+                  "commit latency there; the fsyncs at the ingest sections' lower concurrency are "
+                  "shown for comparison. The fdatasync baseline above bounds the latency from "
+                  "below.",
                   "- T5/T6/T11 are stated at 100 M stored spans; this run measures the sizes "
                   "listed, so the growth with size is visible.", ""]
     else:
@@ -1475,7 +1686,8 @@ def measure(args, cfg, skip):
     for backend in backends:
         if not protocols or ({"ingest", "queries"} <= skip):
             break
-        sysrun = {"concurrency": cfg["concurrency"], "query_samples": cfg["query_samples"]}
+        sysrun = {"concurrency": cfg["concurrency"], "query_samples": cfg["query_samples"],
+                  "peak_concurrency": cfg["peak_concurrency"]}
         run["system"][backend] = sysrun
         # A backend or protocol that fails is reported as such; the other figures still count.
         if "ingest" not in skip:
@@ -1486,6 +1698,15 @@ def measure(args, cfg, skip):
             sysrun["ingest"] = run_ingest_each(bins["skua"], backend, flags, ingest_protocols,
                                                cfg, workdir, "--replay" in tg.stdout + tg.stderr,
                                                run["errors"])
+            if backend == "embedded" and PEAK_PROTOCOL in protocols and \
+                    "--max-spans-per-request" in tg.stdout + tg.stderr:
+                # T9 at peak and T11 with a big log (embedded store only).
+                try:
+                    sysrun["peak"], sysrun["replay"] = run_embedded_durability(
+                        bins["skua"], flags, cfg, workdir)
+                except (RuntimeError, OSError, ValueError) as e:
+                    run["errors"].append(f"embedded store at peak / log replay: {e}")
+                    log(f"!! {run['errors'][-1]}")
         if "queries" not in skip:
             try:
                 sysrun["queries"] = run_queries(bins["skua"], backend, flags, cfg, workdir,

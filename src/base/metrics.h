@@ -1,5 +1,6 @@
 // Process metrics: counters, gauges and histograms with labels, rendered in the Prometheus text
-// format by the admin server. Metric objects are created once and then updated lock-free on hot paths.
+// format by the admin server. Metric objects are created once and then updated lock-free on hot
+// paths.
 //
 // Thread-safety: everything here is thread-safe. References returned by Metrics stay valid for the
 // Metrics object's lifetime.

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "model/convert/otlp.h"
 #include "storage/conformance/storage_conformance.h"
+#include "storage/embedded/wal.h"
 #include "storage/memory/memory_storage.h"
 #include "tracegen/workload.h"
 
@@ -315,6 +316,108 @@ TEST_F(EmbeddedW1Test, LogReplayRestoresUnflushedSpans) {
   fs::remove_all(dir_ + "-crash");
 }
 
+// A log record as docs/storage/embedded.md ("Log records") lays it out, written here from the
+// document rather than with the store's encoder: u8 version 1 | u32 tenant length | tenant |
+// u32 batch count | { u32 length | OTLP protobuf }*, integers little-endian.
+std::string LogRecord(std::string_view tenant, const std::vector<std::string>& batches,
+                      uint8_t version = 1, int32_t count_delta = 0) {
+  auto u32 = [](std::string& out, uint32_t v) {
+    for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  std::string out(1, static_cast<char>(version));
+  u32(out, static_cast<uint32_t>(tenant.size()));
+  out.append(tenant);
+  u32(out, static_cast<uint32_t>(static_cast<int32_t>(batches.size()) + count_delta));
+  for (const std::string& b : batches) {
+    u32(out, static_cast<uint32_t>(b.size()));
+    out.append(b);
+  }
+  return out;
+}
+
+// Replay works on chunks of many records decoded together by several threads: a log of several
+// chunks, with runs of two tenants and damaged records among good ones, must come back exactly as
+// a record-at-a-time replay would bring it: every good record in its tenant, every damaged record
+// skipped whole (even its batches that do decode) and counted.
+TEST(EmbeddedReplayTest, ManyRecordsOfTwoTenantsWithDamagedOnesReplayLikeOneAtATime) {
+  const std::string dir = NewTempDir("replay");
+  const std::vector<model::SpanSet> batches = W1Batches(40000, 5);  // ~14 MiB: several chunks
+  const std::vector<model::SpanSet> lost = W1Batches(600, 99);      // only in damaged records
+  const std::string kTenants[] = {"", "tenant-b"};
+  memory::MemoryOptions mo;
+  mo.max_traces = 0;
+  mo.max_bytes = uint64_t{8} << 30;
+  memory::MemoryStorage reference(mo);
+  std::set<model::TraceId> ids[2];
+  std::set<model::TraceId> lost_ids;
+  for (const auto& b : lost) {
+    for (const auto& s : b.spans()) lost_ids.insert(s.trace_id);
+  }
+  const std::string lost_batch = model::convert::EncodeOtlpProto(lost[0].spans());
+  // Whole protobuf fields, but field 1 (ResourceSpans) holds a truncated varint: only the decoder
+  // notices, after the chunk it is in was handed to a worker.
+  const std::string bad_content("\x0a\x03\xff\xff\xff", 5);
+  // A length past the end: the scan of the record's framing notices.
+  const std::string bad_framing("\x0a\x7f\x01", 3);
+  int damaged = 0;
+  {
+    WalOptions wo;
+    wo.directory = dir + "/wal";
+    wo.sync_before_ack = false;
+    auto wal = WriteAheadLog::Open(wo, 0, nullptr);
+    ASSERT_TRUE(wal.ok()) << wal.status();
+    for (size_t i = 0, rec = 0; i < batches.size(); i += 3, ++rec) {
+      const int tenant = (rec / 10) % 2;  // runs of 10 records per tenant
+      std::vector<std::string> encoded;
+      for (size_t j = i; j < std::min(i + 3, batches.size()); ++j) {
+        encoded.push_back(model::convert::EncodeOtlpProto(batches[j].spans()));
+        ASSERT_TRUE(reference.WriteSpans(kTenants[tenant], batches[j]).ok());
+        for (const auto& s : batches[j].spans()) ids[tenant].insert(s.trace_id);
+      }
+      ASSERT_TRUE((*wal)->Append(LogRecord(kTenants[tenant], encoded)).ok());
+      if (rec % 7 == 3) {
+        // Intact log records (checksums match) whose contents are damaged, each kind in turn.
+        std::string record;
+        switch (damaged % 5) {
+          case 0: record = LogRecord(kTenants[tenant], {lost_batch, bad_content}); break;
+          case 1: record = LogRecord(kTenants[tenant], {bad_framing, lost_batch}); break;
+          case 2: record = LogRecord(kTenants[tenant], {lost_batch}, /*version=*/9); break;
+          case 3: record = LogRecord(kTenants[tenant], {lost_batch}, 1, /*count_delta=*/5); break;
+          case 4: record = LogRecord(kTenants[tenant], {lost_batch}).substr(0, 20); break;
+        }
+        ASSERT_TRUE((*wal)->Append(record).ok());
+        ++damaged;
+      }
+    }
+    ASSERT_TRUE((*wal)->Close().ok());
+  }
+  ASSERT_GE(damaged, 10);
+
+  Metrics metrics;
+  EmbeddedOptions o = OptionsFor(dir);
+  o.metrics = &metrics;
+  auto store = MustOpen(o);
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(metrics.CounterValue("skua_embedded_skipped_log_records_total"),
+            static_cast<uint64_t>(damaged));
+  EXPECT_EQ(store->head_span_count(), reference.span_count());
+  EXPECT_EQ(metrics.GetGauge("skua_embedded_replayed_spans", "").value(),
+            static_cast<double>(reference.span_count()));
+  for (int tenant = 0; tenant < 2; ++tenant) {
+    SCOPED_TRACE(kTenants[tenant]);
+    std::vector<model::TraceId> list(ids[tenant].begin(), ids[tenant].end());
+    EXPECT_EQ(ReadAll(store->reader(), list, kTenants[tenant]),
+              ReadAll(reference, list, kTenants[tenant]));
+    std::vector<model::TraceId> gone(lost_ids.begin(), lost_ids.end());
+    EXPECT_TRUE(ReadAll(store->reader(), gone, kTenants[tenant]).empty());
+    auto services = store->reader().GetServices(kTenants[tenant]);
+    ASSERT_TRUE(services.ok());
+    EXPECT_EQ(*services, *reference.GetServices(kTenants[tenant]));
+  }
+  ASSERT_TRUE(store->Close().ok());
+  fs::remove_all(dir);
+}
+
 // ---- Crash safety: kill -9 a writer process at different moments. ----
 
 // The child writes W1 batches (flushing now and then) and reports each acknowledged batch index
@@ -588,6 +691,16 @@ TEST(EmbeddedStorageTest, OptionsAreValidated) {
   EXPECT_TRUE(o.Validate().ok());
   o.retention = absl::ZeroDuration();
   EXPECT_EQ(o.Validate().code(), absl::StatusCode::kInvalidArgument);
+  o.retention = absl::Hours(1);
+  EXPECT_EQ(EmbeddedOptions().group_commit_window, absl::Milliseconds(4));  // documented default
+  for (absl::Duration ok : {absl::ZeroDuration(), absl::Microseconds(250), absl::Seconds(1)}) {
+    o.group_commit_window = ok;
+    EXPECT_TRUE(o.Validate().ok()) << ok;
+  }
+  for (absl::Duration bad : {absl::Microseconds(-1), absl::Seconds(1) + absl::Microseconds(1)}) {
+    o.group_commit_window = bad;
+    EXPECT_EQ(o.Validate().code(), absl::StatusCode::kInvalidArgument) << bad;
+  }
 }
 
 // Readers racing with writers, flushes and retention always see whole traces: every trace is

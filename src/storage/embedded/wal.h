@@ -38,8 +38,11 @@ struct WalOptions {
   // With sync_before_ack: a group is written and synced no sooner than this many microseconds
   // after the previous group's sync started, so that appends arriving meanwhile share its
   // fdatasync (at most 1e6 / window syncs per second; each append may wait up to the window
-  // longer). 0 (default): a group starts as soon as the previous one is done. At most 1 s.
-  // Restart required.
+  // longer). A log whose previous sync started longer ago than the window starts at once; so does
+  // one whose last 8 waits each ended with a group of one record (a lone writer that waits for
+  // each acknowledgement: waiting gathers nothing), except for one try every 16 groups.
+  // 0 (default): a group starts as soon as the previous one is done. At most 1 s. Restart
+  // required.
   uint32_t group_commit_window_micros = 0;
   // Where the log's metrics go (skua_wal_*); may be null.
   Metrics* metrics = nullptr;

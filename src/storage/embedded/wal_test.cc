@@ -472,6 +472,20 @@ TEST(WalTest, ConcurrentAppendsShareSyncsAndAreReplayedExactlyOnce) {
   EXPECT_EQ(metrics.CounterValue("skua_wal_syncs_total"), syncs);
   EXPECT_EQ(metrics.CounterValue("skua_wal_bytes_written_total"), (*wal)->bytes_on_disk());
   EXPECT_EQ(metrics.CounterValue("skua_wal_append_errors_total"), 0u);
+  // Every acknowledged append is timed once; every group sync once (the one directory sync of
+  // the single segment is not a group sync).
+  auto observations = [](const Histogram& h) {
+    uint64_t n = 0;
+    for (size_t i = 0; i <= h.bounds().size(); ++i) n += h.bucket_count(i);
+    return n;
+  };
+  const Histogram& commit = metrics.GetHistogram("skua_wal_commit_seconds", "", {});
+  const Histogram& sync = metrics.GetHistogram("skua_wal_sync_seconds", "", {});
+  EXPECT_EQ(observations(commit), static_cast<uint64_t>(kTotal));
+  EXPECT_EQ(observations(sync), syncs - 1);
+  EXPECT_GT(commit.sum(), 0.0);
+  EXPECT_LE(commit.sum(), secs * kThreads);  // no append waits longer than the whole run
+  EXPECT_GE(commit.sum(), sync.sum());       // each group's sync is in each member's latency
   ASSERT_TRUE((*wal)->Close().ok());
 
   Replayed got;
@@ -521,6 +535,27 @@ TEST(WalTest, GroupCommitWindowSpacesSyncsApart) {
   WalRecoveryReport report;
   ASSERT_TRUE(OpenLog(options, 0, nullptr, &report).ok());
   EXPECT_EQ(report.records_replayed, static_cast<uint64_t>(kThreads * kPerThread));
+}
+
+TEST(WalTest, GroupCommitWindowStopsDelayingALoneSequentialWriter) {
+  // One writer that waits for each append before the next: nothing can join its groups, so after
+  // a few fruitless waits the log stops waiting (trying again now and then). With a 50 ms window,
+  // waiting every time would take at least (kAppends - 1) * 50 ms = 2.35 s.
+  TempDir tmp;
+  WalOptions options = Options(tmp.path());
+  options.group_commit_window_micros = 50'000;
+  constexpr int kAppends = 48;
+  auto wal = OpenLog(options, 0, nullptr);
+  ASSERT_TRUE(wal.ok()) << wal.status();
+  auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < kAppends; ++i) ASSERT_TRUE((*wal)->Append(Payload(i, 300)).ok());
+  double elapsed_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::cout << "[ wal ] window 50 ms, one sequential writer: " << kAppends << " appends in "
+            << elapsed_ms << " ms\n";
+  // 8 fruitless waits, then one probe per 16 groups: about 11 waits of 50 ms, plus the syncs.
+  EXPECT_LT(elapsed_ms, (kAppends - 1) * 50.0 * 0.75);
+  EXPECT_EQ((*wal)->sync_count(), static_cast<uint64_t>(kAppends) + 1);  // + the directory
 }
 
 // ---- Segments and release -----------------------------------------------------------------------
