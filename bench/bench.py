@@ -28,8 +28,17 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import urllib.parse
 from pathlib import Path
+
+import clickhouse_bench
+
+
+def this_module():
+    """This driver's functions and classes as one object, for clickhouse_bench (which shares
+    them instead of redefining them); works however this file was loaded."""
+    return types.SimpleNamespace(**globals())
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -1400,6 +1409,7 @@ def build_sections(run):
                  "(all in blocks); each time from the start of the process until /api/services "
                  "answers and until a known trace is returned." if q.get("restart") else ""),
                 rows))
+    sections += clickhouse_bench.sections(this_module(), run)
     return sections
 
 
@@ -1618,7 +1628,7 @@ def main(argv=None):
     ap.add_argument("--no-report", action="store_true", help="print figures only")
     ap.add_argument("--sizes", help="comma-separated stored-corpus sizes for query latencies")
     ap.add_argument("--skip", default="",
-                    help="comma-separated phases to skip: baselines,micro,ingest,queries")
+                    help="comma-separated phases to skip: baselines,micro,ingest,queries,clickhouse")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="override one setting of the mode, e.g. --set ingest_reps=5 "
                          "(keys: " + ", ".join(sorted(MODES["quick"])) + ")")
@@ -1686,6 +1696,8 @@ def measure(args, cfg, skip):
     for backend in backends:
         if not protocols or ({"ingest", "queries"} <= skip):
             break
+        if backend == "clickhouse":
+            continue  # the split roles on a ClickHouse server: bench/clickhouse_bench.py, below
         sysrun = {"concurrency": cfg["concurrency"], "query_samples": cfg["query_samples"],
                   "peak_concurrency": cfg["peak_concurrency"]}
         run["system"][backend] = sysrun
@@ -1714,6 +1726,10 @@ def measure(args, cfg, skip):
             except (RuntimeError, OSError, ValueError) as e:
                 run["errors"].append(f"queries on {backend}: {e}")
                 log(f"!! {run['errors'][-1]}")
+    if "clickhouse" in backends and protocols and "clickhouse" not in skip and \
+            not ({"ingest", "queries"} <= skip):
+        run["clickhouse"] = clickhouse_bench.run(this_module(), bins["skua"], cfg, workdir,
+                                                 protocols, skip, run["errors"])
     run["loadavg_end"] = os.getloadavg()
     run["duration_s"] = time.time() - started
     saved = workdir / "last-run.json"
