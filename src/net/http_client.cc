@@ -12,6 +12,29 @@
 namespace skua::net {
 namespace {
 
+// What went wrong, in words an operator can act on (the library's own names are terse, e.g.
+// "Connection" for a refused connection).
+std::string DescribeError(httplib::Error error) {
+  switch (error) {
+    case httplib::Error::Connection:
+      return "cannot connect (connection refused or host unreachable)";
+    case httplib::Error::ConnectionTimeout:
+      return "connect timed out";
+    case httplib::Error::Read:
+      return "connection closed or timed out while reading the response";
+    case httplib::Error::Write:
+      return "connection closed or timed out while sending the request";
+    case httplib::Error::SSLConnection:
+      return "TLS handshake failed";
+    case httplib::Error::SSLLoadingCerts:
+      return "cannot load the TLS certificates";
+    case httplib::Error::SSLServerVerification:
+      return "TLS server certificate verification failed";
+    default:
+      return httplib::to_string(error);
+  }
+}
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
@@ -95,7 +118,7 @@ class HttplibClient : public HttpClient {
     }
     if (!ok) {
       return absl::UnavailableError(absl::StrCat(req.method, " ", options_.base_url, req.path, ": ",
-                                                 httplib::to_string(error)));
+                                                 DescribeError(error)));
     }
     out.status = res.status;
     for (const auto& [k, v] : res.headers) out.headers.emplace_back(Lower(k), v);
