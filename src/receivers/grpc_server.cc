@@ -16,10 +16,28 @@ grpc::Status ToGrpcStatus(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
+// The client metadata of one call, as gRPC keeps it in the server context.
+class ContextMetadata : public GrpcCallMetadata {
+ public:
+  explicit ContextMetadata(const grpc::GenericCallbackServerContext& ctx) : ctx_(ctx) {}
+  std::vector<std::string_view> Values(std::string_view key) const override {
+    std::vector<std::string_view> out;
+    const grpc::string_ref wanted(key.data(), key.size());
+    auto [begin, end] = ctx_.client_metadata().equal_range(wanted);
+    for (auto it = begin; it != end; ++it) out.emplace_back(it->second.data(), it->second.size());
+    return out;
+  }
+
+ private:
+  const grpc::GenericCallbackServerContext& ctx_;
+};
+
 // Serves one unary call over the generic bidi API: read one message, answer, finish.
 class UnaryReactor : public grpc::ServerGenericBidiReactor {
  public:
-  explicit UnaryReactor(const GrpcUnaryHandler* handler) : handler_(handler) {
+  UnaryReactor(const GrpcUnaryMetadataHandler* handler,
+               const grpc::GenericCallbackServerContext* ctx)
+      : handler_(handler), ctx_(ctx) {
     if (handler_ == nullptr) {
       Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "unknown method"));
       return;
@@ -43,7 +61,9 @@ class UnaryReactor : public grpc::ServerGenericBidiReactor {
     bytes.reserve(total);
     for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
     request_.Clear();
-    (*handler_)(std::move(bytes), [this](absl::Status status, std::string response) {
+    // The context outlives the reactor (gRPC frees it after OnDone).
+    const ContextMetadata metadata(*ctx_);
+    (*handler_)(metadata, std::move(bytes), [this](absl::Status status, std::string response) {
       if (!status.ok()) {
         Finish(ToGrpcStatus(status));
         return;
@@ -57,24 +77,31 @@ class UnaryReactor : public grpc::ServerGenericBidiReactor {
   void OnDone() override { delete this; }
 
  private:
-  const GrpcUnaryHandler* handler_;
+  const GrpcUnaryMetadataHandler* handler_;
+  const grpc::GenericCallbackServerContext* ctx_;
   grpc::ByteBuffer request_;
   grpc::ByteBuffer response_;
 };
 
 }  // namespace
 
+absl::StatusOr<std::string> TenantFromMetadata(const tenancy::TenancyOptions& options,
+                                               const GrpcCallMetadata& metadata) {
+  if (!options.enabled) return tenancy::ResolveTenant(options, {});
+  return tenancy::ResolveTenant(options, metadata.Values(options.HeaderKey()));
+}
+
 class GrpcUnaryServer::Service : public grpc::CallbackGenericService {
  public:
-  explicit Service(const std::map<std::string, GrpcUnaryHandler, std::less<>>& handlers)
+  explicit Service(const std::map<std::string, GrpcUnaryMetadataHandler, std::less<>>& handlers)
       : handlers_(handlers) {}
   grpc::ServerGenericBidiReactor* CreateReactor(grpc::GenericCallbackServerContext* ctx) override {
     auto it = handlers_.find(ctx->method());
-    return new UnaryReactor(it == handlers_.end() ? nullptr : &it->second);
+    return new UnaryReactor(it == handlers_.end() ? nullptr : &it->second, ctx);
   }
 
  private:
-  const std::map<std::string, GrpcUnaryHandler, std::less<>>& handlers_;
+  const std::map<std::string, GrpcUnaryMetadataHandler, std::less<>>& handlers_;
 };
 
 GrpcUnaryServer::GrpcUnaryServer(GrpcServerOptions options) : options_(std::move(options)) {}
@@ -82,6 +109,15 @@ GrpcUnaryServer::GrpcUnaryServer(GrpcServerOptions options) : options_(std::move
 GrpcUnaryServer::~GrpcUnaryServer() { Stop(0); }
 
 void GrpcUnaryServer::Register(std::string full_method, GrpcUnaryHandler handler) {
+  RegisterWithMetadata(std::move(full_method),
+                       [handler = std::move(handler)](const GrpcCallMetadata&, std::string request,
+                                                      GrpcRespond respond) {
+                         handler(std::move(request), std::move(respond));
+                       });
+}
+
+void GrpcUnaryServer::RegisterWithMetadata(std::string full_method,
+                                           GrpcUnaryMetadataHandler handler) {
   handlers_.emplace(std::move(full_method), std::move(handler));
 }
 

@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "tenancy/tenancy.h"
 
 namespace grpc {
 class Server;
@@ -24,6 +26,25 @@ namespace skua::receivers {
 using GrpcRespond = std::function<void(absl::Status status, std::string response)>;
 // Handles one call. May call `respond` inline or later from any thread, exactly once.
 using GrpcUnaryHandler = std::function<void(std::string request, GrpcRespond respond)>;
+
+// The metadata (request headers) a client sent with one call.
+class GrpcCallMetadata {
+ public:
+  virtual ~GrpcCallMetadata() = default;
+  // Every value of `key` (lower-case, as metadata keys are on the wire), in the order received.
+  // The views are valid while the handler that was given this object runs.
+  virtual std::vector<std::string_view> Values(std::string_view key) const = 0;
+};
+// The tenant of a call by the multi-tenancy rule (tenancy::ResolveTenant) applied to the values of
+// the tenant header in its metadata: PERMISSION_DENIED "missing tenant header" / "extra tenant
+// header" / "unknown tenant" (Jaeger's collector answers), storage::kDefaultTenant when disabled.
+absl::StatusOr<std::string> TenantFromMetadata(const tenancy::TenancyOptions& options,
+                                               const GrpcCallMetadata& metadata);
+
+// A GrpcUnaryHandler that also reads the call's metadata; `metadata` is valid only until the
+// handler returns (copy what `respond` needs later).
+using GrpcUnaryMetadataHandler = std::function<void(const GrpcCallMetadata& metadata,
+                                                    std::string request, GrpcRespond respond)>;
 
 struct GrpcServerOptions {
   // "host:port"; ":port" listens on all interfaces; port 0 picks a free port.
@@ -43,6 +64,8 @@ class GrpcUnaryServer {
   // Registers a handler for a full method name, e.g.
   // "/opentelemetry.proto.collector.trace.v1.TraceService/Export". Before Start only.
   void Register(std::string full_method, GrpcUnaryHandler handler);
+  // The same for a handler that reads the call's metadata (e.g. the tenant header).
+  void RegisterWithMetadata(std::string full_method, GrpcUnaryMetadataHandler handler);
 
   absl::Status Start();
   int port() const { return port_; }
@@ -52,7 +75,7 @@ class GrpcUnaryServer {
  private:
   class Service;
   GrpcServerOptions options_;
-  std::map<std::string, GrpcUnaryHandler, std::less<>> handlers_;
+  std::map<std::string, GrpcUnaryMetadataHandler, std::less<>> handlers_;
   std::unique_ptr<Service> service_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;

@@ -33,6 +33,7 @@
 #include "storage/embedded/embedded_storage.h"
 #include "storage/memory/memory_storage.h"
 #include "storage/storage.h"
+#include "tenancy/tenancy.h"
 #include "ui/embedded_files.h"
 #include "ui/ui_handler.h"
 
@@ -255,6 +256,19 @@ void DefineQueryFlags(config::FlagSet& f) {
            "Largest clock-skew correction applied to traces; 0 disables the adjustment.");
 }
 
+// Multi-tenancy (jaeger-compat §7.4), Jaeger's flag names: every role, since the receivers and the
+// query API both check the tenant header.
+void DefineTenancyFlags(config::FlagSet& f) {
+  f.Define("multi-tenancy.enabled", "false",
+           "Require the tenant header on every ingest request (OTLP, Jaeger gRPC/HTTP, Zipkin) "
+           "and every /api query, and keep each tenant's spans apart. Agent UDP datagrams cannot "
+           "name a tenant and are then refused.");
+  f.Define("multi-tenancy.header", "x-tenant",
+           "HTTP header (and gRPC metadata key) naming the tenant.");
+  f.Define("multi-tenancy.tenants", "",
+           "Comma-separated list of accepted tenants; empty = any tenant.");
+}
+
 }  // namespace
 
 void DefineFlags(Role role, config::FlagSet& f) {
@@ -278,6 +292,7 @@ void DefineFlags(Role role, config::FlagSet& f) {
   DefineClickHouseFlags(f, /*with_retention=*/Ingests(role));
   if (Ingests(role)) DefineIngestFlags(f);
   if (Serves(role)) DefineQueryFlags(f);
+  DefineTenancyFlags(f);
   const int admin_port = role == Role::kQuery ? kQueryAdminPort : kCollectorAdminPort;
   f.Define("admin.http.host-port", Port(admin_port),
            "Admin address: health (/; 503 while storage is not ready), Prometheus metrics "
@@ -315,6 +330,8 @@ class ServerImpl : public Server {
     bool ui_built = true;  // false: no UI embedded and no --query.static-files
     query::QueryServiceOptions query;
     std::string admin_host_port;
+    // --multi-tenancy.*; copied into every receiver's options and the query API's.
+    tenancy::TenancyOptions tenancy;
   };
 
   ServerImpl(Config config, VersionInfo version)
@@ -423,6 +440,12 @@ class ServerImpl : public Server {
     absl::StrAppend(
         &out, "; admin ",
         admin_ && started_ ? absl::StrCat(":", admin_->port()) : config_.admin_host_port);
+    if (config_.tenancy.enabled) {
+      absl::StrAppend(&out, "; multi-tenancy: header ", config_.tenancy.header, ", tenants ",
+                      config_.tenancy.tenants.empty()
+                          ? std::string("any")
+                          : absl::StrJoin(config_.tenancy.tenants, ","));
+    }
     if (query_http_) {
       absl::StrAppend(&out, "\nJaeger query API at http://localhost:", query_http_->port(), base,
                       "/api/services", "\nWeb UI at http://localhost:", query_http_->port(), base,
@@ -646,6 +669,23 @@ absl::Status ParseIngest(const config::FlagSet& f, ServerImpl::Config& c) {
   return absl::OkStatus();
 }
 
+// --multi-tenancy.* into c.tenancy and from there into every component that checks the header.
+// Call after ParseIngest / ParseQuery (which set the rest of those components' options).
+absl::Status ParseTenancy(const config::FlagSet& f, ServerImpl::Config& c) {
+  SKUA_ASSIGN_OR_RETURN(c.tenancy.enabled, f.GetBool("multi-tenancy.enabled"));
+  c.tenancy.header = f.GetString("multi-tenancy.header");
+  c.tenancy.tenants = tenancy::ParseTenantList(f.GetString("multi-tenancy.tenants"));
+  SKUA_RETURN_IF_ERROR(c.tenancy.Validate());
+  c.otlp.tenancy = c.tenancy;
+  c.jaeger_grpc.tenancy = c.tenancy;
+  c.jaeger_thrift.tenancy = c.tenancy;
+  c.zipkin.tenancy = c.tenancy;
+  c.query_api.multi_tenancy = c.tenancy.enabled;
+  c.query_api.tenant_header = c.tenancy.header;
+  c.query_api.tenants = c.tenancy.tenants;
+  return absl::OkStatus();
+}
+
 absl::Status ParseQuery(const config::FlagSet& f, const VersionInfo& version,
                         ServerImpl::Config& c) {
   c.query_host_port = f.GetString("query.http-server.host-port");
@@ -719,6 +759,7 @@ absl::StatusOr<std::unique_ptr<Server>> NewServer(Role role, const config::FlagS
   }
   if (Ingests(role)) SKUA_RETURN_IF_ERROR(ParseIngest(f, c));
   if (Serves(role)) SKUA_RETURN_IF_ERROR(ParseQuery(f, version, c));
+  SKUA_RETURN_IF_ERROR(ParseTenancy(f, c));
   c.admin_host_port = f.GetString("admin.http.host-port");
   SKUA_RETURN_IF_ERROR(net::ParseHostPort(c.admin_host_port).status());
   return std::make_unique<ServerImpl>(std::move(c), std::move(version));

@@ -16,6 +16,7 @@
 #include "model/span.h"
 #include "query/http/ui_json.h"
 #include "simdjson.h"
+#include "tenancy/tenancy.h"
 
 namespace skua::query::http {
 namespace {
@@ -376,6 +377,9 @@ class QueryApi {
  public:
   QueryApi(QueryService& service, QueryApiOptions options, net::HttpHandler fallback)
       : service_(service), options_(std::move(options)), fallback_(std::move(fallback)) {
+    tenancy_.enabled = options_.multi_tenancy;
+    tenancy_.header = options_.tenant_header;
+    tenancy_.tenants = options_.tenants;
     std::string_view base = options_.base_path;
     while (!base.empty() && base.back() == '/') base.remove_suffix(1);
     api_prefix_ = absl::StrCat(ToAbsl(base), "/api");
@@ -453,20 +457,13 @@ class QueryApi {
       resp.headers.emplace_back("Allow", "GET");
       return;
     }
-    std::string tenant(storage::kDefaultTenant);
-    if (options_.multi_tenancy) {
-      std::optional<std::string_view> header = req.Header(options_.tenant_header);
-      if (!header.has_value() || header->empty()) {
-        WriteTenancyError(resp, "missing tenant header");
-        return;
-      }
-      if (!options_.tenants.empty() && std::find(options_.tenants.begin(), options_.tenants.end(),
-                                                 *header) == options_.tenants.end()) {
-        WriteTenancyError(resp, "unknown tenant");
-        return;
-      }
-      tenant = std::string(*header);
+    // The rule every receiver applies too (tenancy::ResolveTenant): 401 with Jaeger's text.
+    absl::StatusOr<std::string> resolved = tenancy::TenantFromHttpRequest(tenancy_, req);
+    if (!resolved.ok()) {
+      tenancy::WriteHttpRefusal(resolved.status(), resp);
+      return;
     }
+    const std::string tenant = *std::move(resolved);
     switch (route) {
       case Route::kServices:
         return GetServices(req, tenant, resp);
@@ -486,13 +483,6 @@ class QueryApi {
       case Route::kNone:
         break;
     }
-  }
-
-  static void WriteTenancyError(net::HttpResponse& resp, std::string_view msg) {
-    resp.status = 401;
-    resp.content_type = "text/plain; charset=utf-8";
-    resp.body = absl::StrCat(ToAbsl(msg), "\n");
-    resp.headers.emplace_back("X-Content-Type-Options", "nosniff");
   }
 
   static void AppendStringList(std::span<const std::string> items, std::string& out) {
@@ -760,6 +750,7 @@ class QueryApi {
   QueryService& service_;
   const QueryApiOptions options_;
   const net::HttpHandler fallback_;
+  tenancy::TenancyOptions tenancy_;  // from options_.multi_tenancy, tenant_header, tenants
   std::string api_prefix_;  // "{base without trailing /}/api"
 };
 
@@ -779,6 +770,9 @@ absl::Status QueryApiOptions::Validate() const {
   if (multi_tenancy && tenant_header.empty()) {
     return absl::InvalidArgumentError("tenant_header must not be empty with multi_tenancy");
   }
+  const tenancy::TenancyOptions tenancy_options{
+      .enabled = multi_tenancy, .header = tenant_header, .tenants = tenants};
+  SKUA_RETURN_IF_ERROR(tenancy_options.Validate());
   return absl::OkStatus();
 }
 

@@ -30,10 +30,12 @@ struct QueryApiOptions {
   // Headers added to every response, /api and fallback alike (--query.additional-headers).
   // Default: none.
   std::vector<std::pair<std::string, std::string>> additional_headers;
-  // Multi-tenancy (jaeger-compat §7.4). When enabled, every /api request must carry
-  // `tenant_header` (401 "missing tenant header") naming one of `tenants` (401 "unknown tenant";
-  // an empty list accepts any tenant), and all reads use that tenant. When disabled, reads use
-  // storage::kDefaultTenant. Default: disabled, header "x-tenant". Restart required.
+  // Multi-tenancy (jaeger-compat §7.4; --multi-tenancy.enabled, .header, .tenants). When enabled,
+  // every /api request must carry `tenant_header` exactly once (401 "missing tenant header" /
+  // "extra tenant header") naming one of `tenants` (401 "unknown tenant"; an empty list accepts
+  // any tenant), and all reads use that tenant; the rule is tenancy::ResolveTenant, the one the
+  // receivers apply. Routes outside /api (the UI's files) are not guarded. When disabled, reads
+  // use storage::kDefaultTenant. Default: disabled, header "x-tenant". Restart required.
   bool multi_tenancy = false;
   std::string tenant_header = "x-tenant";
   std::vector<std::string> tenants;

@@ -20,10 +20,8 @@ class JaegerGrpcReceiver : public Receiver {
                      Metrics& metrics)
       : options_(std::move(options)),
         consumer_(consumer),
-        malformed_(metrics.GetCounter(
-            "skua_receiver_requests_rejected_total",
-            "Requests rejected before reaching the pipeline, by reason.",
-            {{"receiver", "jaeger"}, {"transport", "grpc"}, {"reason", "malformed"}})) {}
+        malformed_(Rejected(metrics, "malformed")),
+        tenant_refused_(Rejected(metrics, "tenant")) {}
 
   ~JaegerGrpcReceiver() override { Stop(); }
 
@@ -34,10 +32,11 @@ class JaegerGrpcReceiver : public Receiver {
     grpc_options.max_receive_message_bytes = static_cast<int>(options_.max_message_bytes);
     grpc_options.health_services = {std::string(kCollectorService)};
     grpc_ = std::make_unique<GrpcUnaryServer>(grpc_options);
-    grpc_->Register(std::string(kPostSpansMethod),
-                    [this](std::string request, GrpcRespond respond) {
-                      PostSpans(std::move(request), std::move(respond));
-                    });
+    grpc_->RegisterWithMetadata(
+        std::string(kPostSpansMethod),
+        [this](const GrpcCallMetadata& metadata, std::string request, GrpcRespond respond) {
+          PostSpans(metadata, std::move(request), std::move(respond));
+        });
     absl::Status s = grpc_->Start();
     if (!s.ok()) grpc_.reset();
     return s;
@@ -52,7 +51,21 @@ class JaegerGrpcReceiver : public Receiver {
   }
 
  private:
-  void PostSpans(std::string request, GrpcRespond respond) {
+  static Counter& Rejected(Metrics& metrics, std::string_view reason) {
+    return metrics.GetCounter(
+        "skua_receiver_requests_rejected_total",
+        "Requests rejected before reaching the pipeline, by reason.",
+        {{"receiver", "jaeger"}, {"transport", "grpc"}, {"reason", std::string(reason)}});
+  }
+
+  void PostSpans(const GrpcCallMetadata& metadata, std::string request, GrpcRespond respond) {
+    // Tenancy first (jaeger-compat §1.8): a refused client costs no decoding.
+    absl::StatusOr<std::string> tenant = TenantFromMetadata(options_.tenancy, metadata);
+    if (!tenant.ok()) {
+      tenant_refused_.Add();
+      respond(tenant.status(), "");
+      return;
+    }
     absl::StatusOr<model::SpanSet> batch = model::convert::DecodeJaegerPostSpansRequest(request);
     if (!batch.ok()) {
       malformed_.Add();
@@ -60,8 +73,7 @@ class JaegerGrpcReceiver : public Receiver {
       return;
     }
     // Jaeger labels api_v2 spans format "proto" (jaeger-compat §1.8).
-    pipeline::IngestContext context{storage::kDefaultTenant, pipeline::Transport::kGrpc,
-                                    pipeline::Format::kProto};
+    pipeline::IngestContext context{*tenant, pipeline::Transport::kGrpc, pipeline::Format::kProto};
     consumer_.Consume(context, std::move(*batch), [respond](absl::Status s) {
       // An empty PostSpansResponse encodes as zero bytes.
       respond(std::move(s), "");
@@ -71,6 +83,7 @@ class JaegerGrpcReceiver : public Receiver {
   const JaegerGrpcReceiverOptions options_;
   pipeline::SpanConsumer& consumer_;
   Counter& malformed_;
+  Counter& tenant_refused_;
   std::unique_ptr<GrpcUnaryServer> grpc_;
 };
 

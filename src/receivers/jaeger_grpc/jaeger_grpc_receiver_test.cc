@@ -414,5 +414,86 @@ TEST(JaegerGrpcReceiverOptionsTest, EmptyHostPortDisables) {
   receiver->Stop();
 }
 
+// --- Multi-tenancy (jaeger-compat §1.4, §7.4), through the real pipeline and memory store -------
+
+class JaegerGrpcTenancyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    storage_ = storage::memory::NewMemoryStorage({});
+    pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline::PipelineOptions{},
+                                                     storage_->writer(), metrics_);
+    query_ = std::make_unique<query::QueryService>(*storage_, query::QueryServiceOptions{});
+    JaegerGrpcReceiverOptions options;
+    options.host_port = "127.0.0.1:0";
+    options.tenancy.enabled = true;
+    options.tenancy.header = "x-org";
+    options.tenancy.tenants = {"acme", "beta"};
+    receiver_ = NewJaegerGrpcReceiver(options, *pipeline_, metrics_);
+    ASSERT_TRUE(receiver_->Start().ok());
+    stub_ = pb::CollectorService::NewStub(Connect(*receiver_));
+  }
+  void TearDown() override {
+    receiver_->Stop();
+    pipeline_->Stop();
+  }
+
+  grpc::Status Post(const std::vector<std::pair<std::string, std::string>>& metadata) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
+    pb::PostSpansResponse response;
+    return stub_->PostSpans(&ctx, MakeRequest(), &response);
+  }
+
+  std::vector<std::string> Services(std::string_view tenant) {
+    absl::StatusOr<std::vector<std::string>> services = query_->GetServices(tenant);
+    EXPECT_TRUE(services.ok()) << services.status();
+    return services.value_or(std::vector<std::string>{});
+  }
+
+  Metrics metrics_;
+  std::unique_ptr<storage::Storage> storage_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<query::QueryService> query_;
+  std::unique_ptr<Receiver> receiver_;
+  std::unique_ptr<pb::CollectorService::Stub> stub_;
+};
+
+TEST_F(JaegerGrpcTenancyTest, SpansAreStoredUnderTheNamedTenantOnly) {
+  grpc::Status s = Post({{"x-org", "beta"}});
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_THAT(Services("beta"), ElementsAre("frontend", "worker"));
+  EXPECT_THAT(Services("acme"), ElementsAre());
+  EXPECT_THAT(Services(storage::kDefaultTenant), ElementsAre());
+  absl::StatusOr<model::SpanSet> trace =
+      query_->GetTrace("beta", model::TraceId{kTraceHigh, kTraceLow});
+  ASSERT_TRUE(trace.ok()) << trace.status();
+  EXPECT_EQ(trace->size(), 3u);
+  EXPECT_TRUE(absl::IsNotFound(
+      query_->GetTrace("acme", model::TraceId{kTraceHigh, kTraceLow}).status()));
+}
+
+// Jaeger's collector answers (grpc_handler.go): PERMISSION_DENIED with its three texts.
+TEST_F(JaegerGrpcTenancyTest, RefusalsArePermissionDenied) {
+  using Metadata = std::vector<std::pair<std::string, std::string>>;
+  for (const auto& [metadata, message] :
+       std::vector<std::pair<Metadata, std::string>>{
+           {{}, "missing tenant header"},
+           {{{"x-tenant", "acme"}}, "missing tenant header"},
+           {{{"x-org", "acme"}, {"x-org", "beta"}}, "extra tenant header"},
+           {{{"x-org", "umbrella"}}, "unknown tenant"}}) {
+    grpc::Status s = Post(metadata);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << message;
+    EXPECT_EQ(s.error_message(), message);
+  }
+  for (std::string_view tenant : {"acme", "beta", "umbrella", ""}) {
+    EXPECT_THAT(Services(tenant), ElementsAre()) << "tenant " << tenant;
+  }
+  EXPECT_EQ(metrics_.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "jaeger"}, {"transport", "grpc"}, {"reason", "tenant"}}),
+            4u);
+}
+
 }  // namespace
 }  // namespace skua::receivers::jaeger_grpc

@@ -215,10 +215,13 @@ void HttpError(net::HttpResponse& res, int status, std::string message) {
 }  // namespace
 
 net::HttpHandler NewJaegerThriftHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
-                                            net::HttpHandler fallback) {
+                                            net::HttpHandler fallback,
+                                            tenancy::TenancyOptions tenancy_options) {
   Counter* malformed = &Rejected(metrics, "http", "malformed");
-  return [&consumer, malformed, fallback = std::move(fallback)](const net::HttpRequest& req,
-                                                                net::HttpResponse& res) {
+  Counter* tenant_refused = &Rejected(metrics, "http", "tenant");
+  return [&consumer, malformed, tenant_refused, fallback = std::move(fallback),
+          tenancy_options = std::move(tenancy_options)](const net::HttpRequest& req,
+                                                        net::HttpResponse& res) {
     if (req.path != "/api/traces") {
       if (fallback) {
         fallback(req, res);
@@ -232,6 +235,13 @@ net::HttpHandler NewJaegerThriftHttpHandler(pipeline::SpanConsumer& consumer, Me
       res.status = 405;
       res.content_type = "text/plain; charset=utf-8";
       res.body.clear();
+      return;
+    }
+    // Tenancy first (jaeger-compat §1.8): a refused client costs no decoding.
+    absl::StatusOr<std::string> tenant = tenancy::TenantFromHttpRequest(tenancy_options, req);
+    if (!tenant.ok()) {
+      tenant_refused->Add();
+      tenancy::WriteHttpRefusal(tenant.status(), res);
       return;
     }
     // A `format=jaeger.thrift` query parameter (ruby-jaeger-client, clients.md §2) is ignored, as
@@ -255,7 +265,7 @@ net::HttpHandler NewJaegerThriftHttpHandler(pipeline::SpanConsumer& consumer, Me
                 absl::StrCat("Unable to process request body: ", batch.status().message()));
       return;
     }
-    pipeline::IngestContext context{storage::kDefaultTenant, pipeline::Transport::kHttp,
+    pipeline::IngestContext context{*tenant, pipeline::Transport::kHttp,
                                     pipeline::Format::kJaeger};
     absl::Status stored = consumer.ConsumeAndWait(context, std::move(*batch));
     if (!stored.ok()) {
@@ -279,10 +289,14 @@ namespace {
 // Decodes agent datagrams of one listener and hands them to the pipeline.
 class AgentHandler {
  public:
-  AgentHandler(Protocol port_protocol, pipeline::SpanConsumer& consumer, Metrics& metrics)
+  // `refuse_all`: multi-tenancy is on, and a datagram cannot name its tenant.
+  AgentHandler(Protocol port_protocol, pipeline::SpanConsumer& consumer, Metrics& metrics,
+               bool refuse_all)
       : port_protocol_(port_protocol),
         consumer_(consumer),
+        refuse_all_(refuse_all),
         malformed_(Rejected(metrics, "udp", "malformed")),
+        tenant_refused_(Rejected(metrics, "udp", "tenant")),
         dropped_full_(metrics.GetCounter(kDroppedMetric, kDroppedHelp,
                                          {{"receiver", std::string(kReceiver)},
                                           {"transport", "udp"},
@@ -293,6 +307,17 @@ class AgentHandler {
                                                  {"reason", "unavailable"}})) {}
 
   void Handle(std::string_view datagram) {
+    if (refuse_all_) {
+      tenant_refused_.Add();
+      if (!refusal_logged_.exchange(true, std::memory_order_relaxed)) {
+        SKUA_LOG(WARNING) << "jaeger agent " << model::thrift::ProtocolName(port_protocol_)
+                          << " port: refused a datagram: with multi-tenancy enabled UDP spans "
+                             "cannot name their tenant; every datagram is dropped and counted in "
+                             "skua_receiver_requests_rejected_total{transport=\"udp\","
+                             "reason=\"tenant\"} (logged once)";
+      }
+      return;
+    }
     absl::StatusOr<model::convert::AgentMessage> msg =
         model::convert::DecodeAgentMessage(datagram, port_protocol_);
     if (!msg.ok()) {
@@ -341,7 +366,10 @@ class AgentHandler {
 
   const Protocol port_protocol_;
   pipeline::SpanConsumer& consumer_;
+  const bool refuse_all_;
+  std::atomic<bool> refusal_logged_{false};
   Counter& malformed_;
+  Counter& tenant_refused_;
   Counter& dropped_full_;
   Counter& dropped_unavailable_;
   LogLimiter log_limiter_{std::chrono::seconds(5)};
@@ -354,8 +382,8 @@ struct JaegerThriftReceiver::Impl {
       : options(std::move(o)),
         consumer(c),
         metrics(m),
-        compact_handler(Protocol::kCompact, c, m),
-        binary_handler(Protocol::kBinary, c, m) {}
+        compact_handler(Protocol::kCompact, c, m, options.tenancy.enabled),
+        binary_handler(Protocol::kBinary, c, m, options.tenancy.enabled) {}
 
   absl::Status StartUdp(const std::string& host_port, size_t max_packet, int buffer,
                         const char* name, AgentHandler& handler,
@@ -411,7 +439,8 @@ absl::Status JaegerThriftReceiver::Start() {
     http.worker_threads = o.http_threads;
     http.name = "jaeger-thrift-http";
     impl_->http = net::NewHttpServer(
-        http, NewJaegerThriftHttpHandler(impl_->consumer, impl_->metrics, o.http_fallback));
+        http, NewJaegerThriftHttpHandler(impl_->consumer, impl_->metrics, o.http_fallback,
+                                         o.tenancy));
     s = impl_->http->Start();
     if (!s.ok()) impl_->http.reset();
   }
@@ -420,6 +449,16 @@ absl::Status JaegerThriftReceiver::Start() {
     impl_->http.reset();
     impl_->compact.reset();
     impl_->binary.reset();
+    return s;
+  }
+  if (o.tenancy.enabled && (impl_->compact || impl_->binary)) {
+    SKUA_LOG(WARNING) << "multi-tenancy is enabled: the Jaeger agent UDP ports refuse every "
+                         "datagram (UDP cannot carry the tenant header); send over OTLP, Jaeger "
+                         "gRPC or HTTP with the "
+                      << o.tenancy.header
+                      << " header instead, or turn the UDP listeners off "
+                         "(--processor.jaeger-compact.server-host-port= "
+                         "--processor.jaeger-binary.server-host-port=)";
   }
   return s;
 }

@@ -14,6 +14,7 @@
 #include "net/http_server.h"
 #include "pipeline/consumer.h"
 #include "receivers/receiver.h"
+#include "tenancy/tenancy.h"
 
 namespace skua::receivers::jaeger_thrift {
 
@@ -48,6 +49,17 @@ struct JaegerThriftReceiverOptions {
   // is cheap and hand-off to the pipeline never blocks).
   int udp_workers = 2;
 
+  // Multi-tenancy (--multi-tenancy.*; jaeger-compat §7.4). Jaeger guards neither endpoint; skua,
+  // so that no port writes into the default tenant while tenancy is on:
+  //   POST /api/traces needs the tenant header like every HTTP receiver (401 "missing tenant
+  //   header" / "extra tenant header" / "unknown tenant", text/plain, before the body is decoded)
+  //   and stores under that tenant; the fallback routes (e.g. GET /api/sampling) are not guarded.
+  //   Agent UDP cannot carry a header: its listeners still open, but every datagram is refused
+  //   undecoded and counted (skua_receiver_requests_rejected_total{transport="udp",
+  //   reason="tenant"}), with one log line at start and one at each listener's first refusal.
+  // Default: disabled. Restart required.
+  tenancy::TenancyOptions tenancy;
+
   // InvalidArgument for a malformed address or a non-positive size/count.
   absl::Status Validate() const;
 };
@@ -55,11 +67,12 @@ struct JaegerThriftReceiverOptions {
 // Handles POST /api/traces (jaeger-compat §1.5); other paths go to `fallback`, or 404 without one.
 // Exposed for tests; the receiver serves it on http_host_port.
 net::HttpHandler NewJaegerThriftHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
-                                            net::HttpHandler fallback = nullptr);
+                                            net::HttpHandler fallback = nullptr,
+                                            tenancy::TenancyOptions tenancy_options = {});
 
 // Metrics, besides the pipeline's own counters:
 //   skua_receiver_requests_rejected_total{receiver="jaeger_thrift",transport,reason}: requests or
-//     datagrams not decoded (reason malformed | unsupported);
+//     datagrams not decoded (reason malformed | unsupported | tenant);
 //   skua_receiver_spans_dropped_total{receiver="jaeger_thrift",transport="udp",reason}: decoded
 //     UDP spans the pipeline refused (queue_full | unavailable);
 //   skua_receiver_udp_packets_total / _dropped_total{listener=compact|binary}: see udp_server.h.

@@ -42,6 +42,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
         }
         transports_.push_back(context.transport);
         formats_.push_back(context.format);
+        tenants_.emplace_back(context.tenant);
       }
     }
     done(answer);
@@ -78,6 +79,10 @@ class RecordingConsumer : public pipeline::SpanConsumer {
     absl::MutexLock lock(&mu_);
     return formats_;
   }
+  std::vector<std::string> tenants() {
+    absl::MutexLock lock(&mu_);
+    return tenants_;
+  }
 
  private:
   absl::Mutex mu_;
@@ -86,6 +91,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
   std::vector<std::string> services_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::Transport> transports_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::Format> formats_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> tenants_ ABSL_GUARDED_BY(mu_);
 };
 
 model::jaeger::Span MakeSpan(uint64_t id, std::string_view name) {
@@ -431,6 +437,86 @@ TEST(JaegerThriftReceiverTest, OptionsValidate) {
   o = {};
   o.udp_workers = 0;
   EXPECT_FALSE(o.Validate().ok());
+}
+
+// --- Multi-tenancy: Jaeger guards neither endpoint; skua guards HTTP like OTLP, refuses UDP ---
+
+tenancy::TenancyOptions Tenancy() {
+  tenancy::TenancyOptions t;
+  t.enabled = true;
+  t.tenants = {"acme", "beta"};
+  return t;
+}
+
+TEST_F(HttpFixture, TenancyStoresUnderTheTenantAndRefusesWith401) {
+  net::HttpHandler fallback = [](const net::HttpRequest&, net::HttpResponse& r) {
+    r.status = 200;
+    r.body = "sampling";
+  };
+  handler = NewJaegerThriftHttpHandler(consumer, metrics, fallback, Tenancy());
+  auto post = [&](std::vector<std::pair<std::string, std::string>> headers, std::string body) {
+    net::HttpRequest req;
+    req.method = "POST";
+    req.path = "/api/traces";
+    req.headers = {{"content-type", "application/x-thrift"}};
+    for (auto& h : headers) req.headers.push_back(std::move(h));
+    req.body = std::move(body);
+    net::HttpResponse res;
+    handler(req, res);
+    return res;
+  };
+  const std::string batch = Batch(Protocol::kBinary, "svc", {MakeSpan(1, "a")});
+  EXPECT_EQ(post({{"x-tenant", "beta"}}, batch).status, 202);
+  EXPECT_EQ(consumer.tenants(), std::vector<std::string>{"beta"});
+  net::HttpResponse res = post({}, batch);
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(res.body, "missing tenant header\n");
+  res = post({{"x-tenant", "acme"}, {"x-tenant", "acme"}}, batch);
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(res.body, "extra tenant header\n");
+  res = post({{"x-tenant", "umbrella"}}, "undecodable");  // tenancy answers before decoding
+  EXPECT_EQ(res.status, 401);
+  EXPECT_EQ(res.body, "unknown tenant\n");
+  EXPECT_EQ(consumer.names(), std::vector<std::string>{"a"});
+  EXPECT_EQ(metrics.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "jaeger_thrift"}, {"transport", "http"}, {"reason", "tenant"}}),
+            3u);
+  // The other routes of the port (GET /api/sampling) are not guarded.
+  net::HttpRequest sampling;
+  sampling.method = "GET";
+  sampling.path = "/api/sampling";
+  handler(sampling, res);
+  EXPECT_EQ(res.body, "sampling");
+}
+
+// UDP cannot carry the tenant header: with tenancy on, every datagram is refused and counted, and
+// nothing reaches the pipeline (never into the default tenant); HTTP on the same receiver works.
+TEST_F(LiveFixture, WithTenancyAgentDatagramsAreRefusedAndCounted) {
+  JaegerThriftReceiverOptions options;
+  options.tenancy = Tenancy();
+  StartReceiver(options);
+  sender.Send(receiver->compact_port(), Datagram(Protocol::kCompact, "c", {MakeSpan(1, "udp")}));
+  sender.Send(receiver->binary_port(), Datagram(Protocol::kBinary, "b", {MakeSpan(2, "udp")}));
+  sender.Send(receiver->compact_port(), "not thrift at all");
+  const MetricLabels refused{
+      {"receiver", "jaeger_thrift"}, {"transport", "udp"}, {"reason", "tenant"}};
+  EXPECT_EQ(WaitForCounter(metrics, "skua_receiver_requests_rejected_total", refused, 3), 3u);
+  httplib::Client client("127.0.0.1", receiver->http_port());
+  auto res = client.Post("/api/traces", httplib::Headers{{"X-Tenant", "acme"}},
+                         Batch(Protocol::kBinary, "wire", {MakeSpan(9, "over-http")}),
+                         "application/x-thrift");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  // The HTTP batch was consumed after the datagrams were counted: had any datagram been accepted,
+  // it would be in the list too.
+  EXPECT_EQ(consumer.names(), std::vector<std::string>{"over-http"});
+  EXPECT_EQ(consumer.tenants(), std::vector<std::string>{"acme"});
+  EXPECT_EQ(metrics.CounterValue("skua_receiver_requests_rejected_total",
+                                 {{"receiver", "jaeger_thrift"},
+                                  {"transport", "udp"},
+                                  {"reason", "malformed"}}),
+            0u);
 }
 
 }  // namespace

@@ -49,21 +49,29 @@ void WriteStatusBody(Encoding encoding, const absl::Status& s, net::HttpResponse
 class RejectCounter {
  public:
   RejectCounter(Metrics& metrics, std::string_view transport)
-      : decode_(metrics.GetCounter("skua_receiver_requests_rejected_total",
-                                   "Requests rejected before reaching the pipeline, by reason.",
-                                   {{"receiver", "otlp"}, {"transport", std::string(transport)},
-                                    {"reason", "malformed"}})) {}
+      : decode_(Get(metrics, transport, "malformed")), tenant_(Get(metrics, transport, "tenant")) {}
   void Malformed() { decode_.Add(); }
+  // Refused by the multi-tenancy rule (missing, extra or unknown tenant).
+  void Tenant() { tenant_.Add(); }
 
  private:
+  static Counter& Get(Metrics& metrics, std::string_view transport, std::string_view reason) {
+    return metrics.GetCounter("skua_receiver_requests_rejected_total",
+                              "Requests rejected before reaching the pipeline, by reason.",
+                              {{"receiver", "otlp"}, {"transport", std::string(transport)},
+                               {"reason", std::string(reason)}});
+  }
   Counter& decode_;
+  Counter& tenant_;
 };
 
 }  // namespace
 
-net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics) {
+net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
+                                    tenancy::TenancyOptions tenancy_options) {
   auto rejects = std::make_shared<RejectCounter>(metrics, "http");
-  return [&consumer, rejects](const net::HttpRequest& req, net::HttpResponse& res) {
+  return [&consumer, rejects, tenancy_options = std::move(tenancy_options)](
+             const net::HttpRequest& req, net::HttpResponse& res) {
     if (req.path != "/v1/traces") {
       res.status = 404;
       res.content_type = "text/plain";
@@ -75,6 +83,13 @@ net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& m
       res.content_type = "text/plain";
       res.body = "405 method not allowed, supported: [POST]";
       res.headers.emplace_back("Allow", "POST");
+      return;
+    }
+    // Tenancy first (jaeger-compat §1.8): a refused client costs no decoding.
+    absl::StatusOr<std::string> tenant = tenancy::TenantFromHttpRequest(tenancy_options, req);
+    if (!tenant.ok()) {
+      rejects->Tenant();
+      tenancy::WriteHttpRefusal(tenant.status(), res);
       return;
     }
     // The media type decides the encoding; parameters such as charset are ignored.
@@ -102,8 +117,7 @@ net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& m
       WriteStatusBody(encoding, batch.status(), res);
       return;
     }
-    pipeline::IngestContext context{storage::kDefaultTenant, pipeline::Transport::kHttp,
-                                    pipeline::Format::kOtlp};
+    pipeline::IngestContext context{*tenant, pipeline::Transport::kHttp, pipeline::Format::kOtlp};
     absl::Status stored = consumer.ConsumeAndWait(context, std::move(*batch));
     if (!stored.ok()) {
       res.status = HttpStatusFor(stored);
@@ -140,20 +154,29 @@ class OtlpReceiver : public Receiver {
       grpc_options.max_receive_message_bytes = static_cast<int>(options_.max_message_bytes);
       grpc_options.health_services = {"opentelemetry.proto.collector.trace.v1.TraceService"};
       grpc_ = std::make_unique<GrpcUnaryServer>(grpc_options);
-      grpc_->Register(std::string(kExportMethod), [this](std::string request, GrpcRespond respond) {
-        absl::StatusOr<model::SpanSet> batch = model::convert::DecodeOtlpProto(request);
-        if (!batch.ok()) {
-          grpc_rejects_.Malformed();
-          respond(batch.status(), "");
-          return;
-        }
-        pipeline::IngestContext context{storage::kDefaultTenant, pipeline::Transport::kGrpc,
-                                        pipeline::Format::kOtlp};
-        consumer_.Consume(context, std::move(*batch), [respond](absl::Status s) {
-          // An empty ExportTraceServiceResponse encodes as zero bytes.
-          respond(std::move(s), "");
-        });
-      });
+      grpc_->RegisterWithMetadata(
+          std::string(kExportMethod),
+          [this](const GrpcCallMetadata& md, std::string request, GrpcRespond respond) {
+            // Tenancy first (jaeger-compat §1.8): a refused client costs no decoding.
+            absl::StatusOr<std::string> tenant = TenantFromMetadata(options_.tenancy, md);
+            if (!tenant.ok()) {
+              grpc_rejects_.Tenant();
+              respond(tenant.status(), "");
+              return;
+            }
+            absl::StatusOr<model::SpanSet> batch = model::convert::DecodeOtlpProto(request);
+            if (!batch.ok()) {
+              grpc_rejects_.Malformed();
+              respond(batch.status(), "");
+              return;
+            }
+            pipeline::IngestContext context{*tenant, pipeline::Transport::kGrpc,
+                                            pipeline::Format::kOtlp};
+            consumer_.Consume(context, std::move(*batch), [respond](absl::Status s) {
+              // An empty ExportTraceServiceResponse encodes as zero bytes.
+              respond(std::move(s), "");
+            });
+          });
       absl::Status s = grpc_->Start();
       if (!s.ok()) {
         grpc_.reset();
@@ -166,7 +189,8 @@ class OtlpReceiver : public Receiver {
       http_options.max_body_bytes = options_.max_message_bytes;
       http_options.worker_threads = options_.http_threads;
       http_options.name = "otlp-http";
-      http_ = net::NewHttpServer(http_options, NewOtlpHttpHandler(consumer_, metrics_));
+      http_ = net::NewHttpServer(http_options,
+                                 NewOtlpHttpHandler(consumer_, metrics_, options_.tenancy));
       absl::Status s = http_->Start();
       if (!s.ok()) {
         http_.reset();

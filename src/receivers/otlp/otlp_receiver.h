@@ -11,6 +11,7 @@
 #include "net/http_server.h"
 #include "pipeline/consumer.h"
 #include "receivers/receiver.h"
+#include "tenancy/tenancy.h"
 
 namespace skua::receivers::otlp {
 
@@ -23,10 +24,17 @@ struct OtlpReceiverOptions {
   size_t max_message_bytes = 4 << 20;
   // HTTP worker threads. Default 16.
   int http_threads = 16;
+  // Multi-tenancy (--multi-tenancy.*; jaeger-compat §7.4). When enabled, every export must name
+  // its tenant in the tenant header (gRPC metadata or HTTP header), checked before the body is
+  // decoded: gRPC answers PERMISSION_DENIED and HTTP 401 (text/plain) with "missing tenant
+  // header", "extra tenant header" or "unknown tenant". Accepted spans are stored under that
+  // tenant. Default: disabled (every span goes to the default tenant). Restart required.
+  tenancy::TenancyOptions tenancy;
 };
 
 // Handles POST /v1/traces. Exposed for tests; the receiver serves it on http_host_port.
-net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics);
+net::HttpHandler NewOtlpHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
+                                    tenancy::TenancyOptions tenancy_options = {});
 
 std::unique_ptr<Receiver> NewOtlpReceiver(OtlpReceiverOptions options,
                                           pipeline::SpanConsumer& consumer, Metrics& metrics);

@@ -12,6 +12,7 @@
 #include "absl/synchronization/notification.h"
 #include "gtest/gtest.h"
 #include "model/convert/otlp.h"
+#include "storage/storage.h"
 #include "google/rpc/status.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.grpc.pb.h"
 
@@ -35,6 +36,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
         spans_ += batch.size();
         for (const model::Span& s : batch.spans()) names_.emplace_back(s.name);
         transports_.push_back(context.transport);
+        tenants_.emplace_back(context.tenant);
       }
     }
     done(answer);
@@ -51,6 +53,11 @@ class RecordingConsumer : public pipeline::SpanConsumer {
     absl::MutexLock lock(&mu_);
     return names_;
   }
+  // The tenant of every accepted batch, in order.
+  std::vector<std::string> tenants() {
+    absl::MutexLock lock(&mu_);
+    return tenants_;
+  }
 
  private:
   absl::Mutex mu_;
@@ -58,6 +65,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
   size_t spans_ ABSL_GUARDED_BY(mu_) = 0;
   std::vector<std::string> names_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::Transport> transports_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> tenants_ ABSL_GUARDED_BY(mu_);
 };
 
 collector::ExportTraceServiceRequest MakeRequest(int spans, const std::string& name = "op") {
@@ -268,6 +276,159 @@ TEST_F(OtlpHttpHandlerTest, BackpressureMapsTo429And503) {
   EXPECT_TRUE(retry_after);
   consumer_.Answer(absl::UnavailableError("down"));
   EXPECT_EQ(Post("application/x-protobuf", MakeRequest(1).SerializeAsString()).status, 503);
+}
+
+// --- Multi-tenancy (jaeger-compat §7.4) -------------------------------------------------------
+
+tenancy::TenancyOptions Tenancy(std::string header = "x-tenant") {
+  tenancy::TenancyOptions t;
+  t.enabled = true;
+  t.header = std::move(header);
+  t.tenants = {"acme", "beta"};
+  return t;
+}
+
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+class OtlpGrpcTenancyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    OtlpReceiverOptions options;
+    options.grpc_host_port = "127.0.0.1:0";
+    options.http_host_port = "";
+    options.tenancy = Tenancy("X-Tenant");  // the configured name's case does not matter
+    receiver_ = NewOtlpReceiver(options, consumer_, metrics_);
+    ASSERT_TRUE(receiver_->Start().ok());
+    std::string described = receiver_->Describe();
+    channel_ = grpc::CreateChannel("127.0.0.1:" + described.substr(described.find(':') + 1),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = collector::TraceService::NewStub(channel_);
+  }
+  void TearDown() override { receiver_->Stop(); }
+
+  grpc::Status Export(const Metadata& metadata, const std::string& name = "op") {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    for (const auto& [k, v] : metadata) ctx.AddMetadata(k, v);
+    collector::ExportTraceServiceResponse resp;
+    return stub_->Export(&ctx, MakeRequest(2, name), &resp);
+  }
+
+  uint64_t Refused() {
+    return metrics_.CounterValue(
+        "skua_receiver_requests_rejected_total",
+        {{"receiver", "otlp"}, {"transport", "grpc"}, {"reason", "tenant"}});
+  }
+
+  RecordingConsumer consumer_;
+  Metrics metrics_;
+  std::unique_ptr<Receiver> receiver_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<collector::TraceService::Stub> stub_;
+};
+
+TEST_F(OtlpGrpcTenancyTest, SpansAreStoredUnderTheNamedTenant) {
+  ASSERT_TRUE(Export({{"x-tenant", "acme"}}, "a").ok());
+  ASSERT_TRUE(Export({{"x-tenant", "beta"}}, "b").ok());
+  EXPECT_EQ(consumer_.tenants(), (std::vector<std::string>{"acme", "beta"}));
+  EXPECT_EQ(consumer_.names(), (std::vector<std::string>{"a", "a", "b", "b"}));
+  EXPECT_EQ(Refused(), 0u);
+}
+
+TEST_F(OtlpGrpcTenancyTest, RefusalsArePermissionDenied) {
+  struct Case {
+    Metadata metadata;
+    std::string message;
+  };
+  for (const Case& c : {Case{{}, "missing tenant header"},
+                        Case{{{"x-other", "acme"}}, "missing tenant header"},
+                        Case{{{"x-tenant", ""}}, "missing tenant header"},
+                        Case{{{"x-tenant", "acme"}, {"x-tenant", "beta"}}, "extra tenant header"},
+                        Case{{{"x-tenant", "gamma"}}, "unknown tenant"}}) {
+    grpc::Status s = Export(c.metadata);
+    EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << c.message;
+    EXPECT_EQ(s.error_message(), c.message);
+  }
+  EXPECT_EQ(consumer_.spans(), 0u);
+  EXPECT_EQ(Refused(), 5u);
+}
+
+// The tenant is checked before the body is decoded: garbage without a tenant is a tenancy refusal.
+TEST_F(OtlpGrpcTenancyTest, TenancyIsCheckedBeforeDecoding) {
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  grpc::Slice slice(std::string("\x0a\xff\xff\xff\xff\x0f"));
+  grpc::ByteBuffer request(&slice, 1), response;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&ctx, "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+                    grpc::StubOptions(), &request, &response, [&](grpc::Status s) {
+                      status = s;
+                      done.Notify();
+                    });
+  done.WaitForNotification();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Refused(), 1u);
+}
+
+class OtlpHttpTenancyTest : public ::testing::Test {
+ protected:
+  net::HttpResponse Post(const Metadata& headers) {
+    net::HttpRequest req;
+    req.method = "POST";
+    req.path = req.raw_path = "/v1/traces";
+    req.headers.emplace_back("content-type", "application/x-protobuf");
+    for (const auto& h : headers) req.headers.push_back(h);
+    req.body = MakeRequest(1).SerializeAsString();
+    net::HttpResponse res;
+    handler_(req, res);
+    return res;
+  }
+
+  RecordingConsumer consumer_;
+  Metrics metrics_;
+  net::HttpHandler handler_ = NewOtlpHttpHandler(consumer_, metrics_, Tenancy());
+};
+
+TEST_F(OtlpHttpTenancyTest, SpansAreStoredUnderTheNamedTenant) {
+  EXPECT_EQ(Post({{"x-tenant", "beta"}}).status, 200);
+  EXPECT_EQ(Post({{"x-tenant", "acme"}}).status, 200);
+  EXPECT_EQ(consumer_.tenants(), (std::vector<std::string>{"beta", "acme"}));
+}
+
+TEST_F(OtlpHttpTenancyTest, RefusalsAre401WithJaegersText) {
+  struct Case {
+    Metadata headers;
+    std::string body;
+  };
+  for (const Case& c : {Case{{}, "missing tenant header\n"},
+                        Case{{{"x-tenant", ""}}, "missing tenant header\n"},
+                        Case{{{"x-tenant", "acme"}, {"x-tenant", "acme"}}, "extra tenant header\n"},
+                        Case{{{"x-tenant", "gamma"}}, "unknown tenant\n"}}) {
+    net::HttpResponse res = Post(c.headers);
+    EXPECT_EQ(res.status, 401) << c.body;
+    EXPECT_EQ(res.body, c.body);
+    EXPECT_EQ(res.content_type, "text/plain; charset=utf-8");
+  }
+  EXPECT_EQ(consumer_.spans(), 0u);
+  EXPECT_EQ(metrics_.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "otlp"}, {"transport", "http"}, {"reason", "tenant"}}),
+            4u);
+}
+
+// Tenancy off (the default): the header is ignored and spans go to the default tenant.
+TEST_F(OtlpHttpHandlerTest, WithoutTenancyTheHeaderIsIgnored) {
+  net::HttpRequest req;
+  req.method = "POST";
+  req.path = req.raw_path = "/v1/traces";
+  req.headers = {{"content-type", "application/x-protobuf"}, {"x-tenant", "acme"}};
+  req.body = MakeRequest(1).SerializeAsString();
+  net::HttpResponse res;
+  handler_(req, res);
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(consumer_.tenants(), std::vector<std::string>{std::string(storage::kDefaultTenant)});
 }
 
 }  // namespace

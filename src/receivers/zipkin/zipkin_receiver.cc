@@ -56,20 +56,27 @@ std::string MediaType(const net::HttpRequest& req) {
   return media;
 }
 
+Counter& Rejected(Metrics& metrics, std::string_view reason) {
+  return metrics.GetCounter(
+      "skua_receiver_requests_rejected_total",
+      "Requests rejected before reaching the pipeline, by reason.",
+      {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", std::string(reason)}});
+}
+
 struct Counters {
   explicit Counters(Metrics& metrics)
-      : malformed(metrics.GetCounter(
-            "skua_receiver_requests_rejected_total",
-            "Requests rejected before reaching the pipeline, by reason.",
-            {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", "malformed"}})) {}
+      : malformed(Rejected(metrics, "malformed")), tenant(Rejected(metrics, "tenant")) {}
   Counter& malformed;
+  Counter& tenant;  // refused by multi-tenancy
 };
 
 }  // namespace
 
-net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics) {
+net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
+                                      tenancy::TenancyOptions tenancy_options) {
   auto counters = std::make_shared<Counters>(metrics);
-  return [&consumer, counters](const net::HttpRequest& req, net::HttpResponse& res) {
+  return [&consumer, counters, tenancy_options = std::move(tenancy_options)](
+             const net::HttpRequest& req, net::HttpResponse& res) {
     const bool v1 = req.path == kV1Path;
     if (!v1 && req.path != kV2Path) {
       Text(404, "404 page not found\n", res);
@@ -78,6 +85,13 @@ net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics&
     if (req.method != "POST") {
       Text(405, "405 method not allowed, supported: [POST]\n", res);
       res.headers.emplace_back("Allow", "POST");
+      return;
+    }
+    // Tenancy first (jaeger-compat §1.8): a refused client costs no decoding.
+    absl::StatusOr<std::string> tenant = tenancy::TenantFromHttpRequest(tenancy_options, req);
+    if (!tenant.ok()) {
+      counters->tenant.Add();
+      tenancy::WriteHttpRefusal(tenant.status(), res);
       return;
     }
     const std::string media = MediaType(req);
@@ -98,7 +112,7 @@ net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics&
       return;
     }
     if (!batch->empty()) {
-      pipeline::IngestContext context{storage::kDefaultTenant, pipeline::Transport::kHttp,
+      pipeline::IngestContext context{*tenant, pipeline::Transport::kHttp,
                                       pipeline::Format::kZipkin};
       absl::Status stored = consumer.ConsumeAndWait(context, std::move(*batch));
       if (!stored.ok()) {
@@ -129,7 +143,8 @@ class ZipkinReceiver : public Receiver {
     http_options.max_body_bytes = options_.max_body_bytes;
     http_options.worker_threads = options_.http_threads;
     http_options.name = "zipkin";
-    http_ = net::NewHttpServer(http_options, NewZipkinHttpHandler(consumer_, metrics_));
+    http_ = net::NewHttpServer(http_options,
+                               NewZipkinHttpHandler(consumer_, metrics_, options_.tenancy));
     absl::Status s = http_->Start();
     if (!s.ok()) http_.reset();
     return s;

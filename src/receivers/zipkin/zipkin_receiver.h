@@ -13,6 +13,7 @@
 #include "net/http_server.h"
 #include "pipeline/consumer.h"
 #include "receivers/receiver.h"
+#include "tenancy/tenancy.h"
 
 namespace skua::receivers::zipkin {
 
@@ -25,10 +26,17 @@ struct ZipkinReceiverOptions {
   size_t max_body_bytes = 4 << 20;
   // HTTP worker threads. Default 16. Restart required.
   int http_threads = 16;
+  // Multi-tenancy (--multi-tenancy.*; jaeger-compat §7.4). Jaeger leaves its Zipkin receiver
+  // unguarded, which with tenancy on would write into the default tenant; skua guards it like
+  // every other HTTP receiver: the tenant header is required (401 "missing tenant header" / "extra
+  // tenant header" / "unknown tenant", text/plain, before the body is decoded) and spans are
+  // stored under that tenant. Default: disabled. Restart required.
+  tenancy::TenancyOptions tenancy;
 };
 
 // Handles the two span endpoints; exposed for tests (the receiver serves it on host_port).
 //   202, empty body: stored.
+//   401 text/plain: refused by multi-tenancy (see ZipkinReceiverOptions::tenancy).
 //   400 text/plain: the body does not decode (the message says why) or the store refused it as
 //       invalid.
 //   404 other paths; 405 methods other than POST.
@@ -37,7 +45,8 @@ struct ZipkinReceiverOptions {
 // The media type of Content-Type picks the decoder: application/x-thrift on the v1 path and
 // application/x-protobuf on the v2 path; anything else (application/json, none, …) is JSON, as in
 // the OpenTelemetry Zipkin receiver Jaeger embeds. X-B3-Flags: 1 marks protobuf spans debug.
-net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics);
+net::HttpHandler NewZipkinHttpHandler(pipeline::SpanConsumer& consumer, Metrics& metrics,
+                                      tenancy::TenancyOptions tenancy_options = {});
 
 // A receiver serving NewZipkinHttpHandler on options.host_port (which must not be empty).
 std::unique_ptr<Receiver> NewZipkinReceiver(ZipkinReceiverOptions options,

@@ -38,6 +38,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
         }
         formats_.push_back(context.format);
         transports_.push_back(context.transport);
+        tenants_.emplace_back(context.tenant);
       }
     }
     done(answer);
@@ -70,6 +71,10 @@ class RecordingConsumer : public pipeline::SpanConsumer {
     absl::MutexLock lock(&mu_);
     return transports_;
   }
+  std::vector<std::string> tenants() {
+    absl::MutexLock lock(&mu_);
+    return tenants_;
+  }
 
  private:
   absl::Mutex mu_;
@@ -80,6 +85,7 @@ class RecordingConsumer : public pipeline::SpanConsumer {
   std::vector<uint32_t> flags_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::Format> formats_ ABSL_GUARDED_BY(mu_);
   std::vector<pipeline::Transport> transports_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> tenants_ ABSL_GUARDED_BY(mu_);
 };
 
 constexpr std::string_view kV2Json =
@@ -263,6 +269,77 @@ TEST(ZipkinReceiver, StartsAndDescribesItself) {
   EXPECT_THAT(receiver->Describe(), ::testing::StartsWith("Zipkin HTTP :"));
   receiver->Stop();
   receiver->Stop();  // idempotent
+}
+
+// --- Multi-tenancy: Jaeger leaves Zipkin unguarded; skua guards it like OTLP HTTP (§7.4) --------
+
+tenancy::TenancyOptions Tenancy() {
+  tenancy::TenancyOptions t;
+  t.enabled = true;
+  t.tenants = {"acme", "beta"};
+  return t;
+}
+
+class ZipkinTenancyTest : public ZipkinHandlerTest {
+ protected:
+  ZipkinTenancyTest() { handler_ = NewZipkinHttpHandler(consumer_, metrics_, Tenancy()); }
+};
+
+TEST_F(ZipkinTenancyTest, SpansAreStoredUnderTheNamedTenant) {
+  EXPECT_EQ(Post("/api/v2/spans", "application/json", kV2Json, {{"x-tenant", "acme"}}).status, 202);
+  EXPECT_EQ(Post("/api/v1/spans", "application/json", kV1Json, {{"x-tenant", "beta"}}).status, 202);
+  EXPECT_THAT(consumer_.tenants(), ::testing::ElementsAre("acme", "beta"));
+}
+
+TEST_F(ZipkinTenancyTest, RefusalsAre401BeforeDecoding) {
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  for (const auto& [headers, body] : std::vector<std::pair<Headers, std::string>>{
+           {{}, "missing tenant header\n"},
+           {{{"x-tenant", "acme"}, {"x-tenant", "beta"}}, "extra tenant header\n"},
+           {{{"x-tenant", "umbrella"}}, "unknown tenant\n"}}) {
+    // A body that would not decode: tenancy answers first.
+    net::HttpResponse res = Post("/api/v2/spans", "application/json", "not json", headers);
+    EXPECT_EQ(res.status, 401) << body;
+    EXPECT_EQ(res.body, body);
+  }
+  // Even an empty list, which never reaches the pipeline, needs a tenant.
+  EXPECT_EQ(Post("/api/v2/spans", "application/json", "[]").status, 401);
+  EXPECT_EQ(consumer_.calls(), 0);
+  EXPECT_EQ(metrics_.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", "tenant"}}),
+            4u);
+  EXPECT_EQ(metrics_.CounterValue(
+                "skua_receiver_requests_rejected_total",
+                {{"receiver", "zipkin"}, {"transport", "http"}, {"reason", "malformed"}}),
+            0u);
+}
+
+// Through a real listener: header names are case-insensitive, and a repeated header arrives as
+// two values and is refused.
+TEST(ZipkinServer, TenantHeaderOverHttp) {
+  RecordingConsumer consumer;
+  Metrics metrics;
+  net::HttpServerOptions http;
+  http.host_port = "127.0.0.1:0";
+  auto server = net::NewHttpServer(http, NewZipkinHttpHandler(consumer, metrics, Tenancy()));
+  ASSERT_TRUE(server->Start().ok());
+  httplib::Client client("127.0.0.1", server->port());
+  auto res = client.Post("/api/v2/spans", httplib::Headers{{"X-Tenant", "beta"}},
+                         std::string(kV2Json), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 202);
+  res = client.Post("/api/v2/spans", httplib::Headers{{"X-Tenant", "beta"}, {"x-tenant", "acme"}},
+                    std::string(kV2Json), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(res->body, "extra tenant header\n");
+  res = client.Post("/api/v2/spans", std::string(kV2Json), "application/json");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(res->body, "missing tenant header\n");
+  EXPECT_THAT(consumer.tenants(), ::testing::ElementsAre("beta"));
+  server->Stop();
 }
 
 }  // namespace
