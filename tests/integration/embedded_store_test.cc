@@ -35,22 +35,7 @@ namespace fs = std::filesystem;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Scratch directories of this process, removed after every test has run.
-fs::path ScratchRoot() {
-  return fs::path(::testing::TempDir()) / ("embedded_store_" + std::to_string(::getpid()));
-}
-class ScratchCleanup : public ::testing::Environment {
- public:
-  void TearDown() override { fs::remove_all(ScratchRoot()); }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
-
-fs::path ScratchDir(const std::string& name) {
-  fs::path dir = ScratchRoot() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using testing::ScratchDir;
 
 // --- hand-built traces
 // ---------------------------------------------------------------------------

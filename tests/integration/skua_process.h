@@ -6,6 +6,7 @@
 #pragma once
 
 #include <arpa/inet.h>
+#include <errno.h>  // program_invocation_short_name
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -43,6 +44,28 @@ inline std::string SkuaBin() {
 }
 
 // A port nothing listens on right now (bound, read, released); `type` SOCK_STREAM or SOCK_DGRAM.
+// A fresh, empty scratch directory `name` for this test process, under
+// $TMPDIR (or /tmp)/<binary>_<pid>/; the whole tree is removed when the process that made it
+// exits (not by forked children).
+inline fs::path ScratchDir(const std::string& name) {
+  struct Root {
+    fs::path path;
+    pid_t owner;
+    ~Root() {
+      std::error_code ec;
+      if (::getpid() == owner) fs::remove_all(path, ec);
+    }
+  };
+  static Root root{fs::temp_directory_path() /
+                       (std::string(program_invocation_short_name) + "_" +
+                        std::to_string(::getpid())),
+                   ::getpid()};
+  fs::path dir = root.path / name;
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
 inline int FreePort(int type = SOCK_STREAM) {
   int fd = socket(AF_INET, type, 0);
   sockaddr_in addr{};

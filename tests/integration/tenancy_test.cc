@@ -37,22 +37,7 @@ using testing::SkuaProcess;
 using testing::Slurp;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-fs::path ScratchRoot() {
-  return fs::path(::testing::TempDir()) / ("tenancy_e2e_" + std::to_string(::getpid()));
-}
-
-class ScratchCleanup : public ::testing::Environment {
- public:
-  void TearDown() override { fs::remove_all(ScratchRoot()); }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
-
-fs::path ScratchDir(const std::string& name) {
-  fs::path dir = ScratchRoot() / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using testing::ScratchDir;
 
 // Polls `condition` until it holds or `timeout` passes; its last value.
 template <typename F>

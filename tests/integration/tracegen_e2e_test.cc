@@ -40,22 +40,7 @@ using skua::testing::SkuaBin;
 using skua::testing::Slurp;
 using skua::testing::Spawn;
 
-// Scratch directories of this process, removed after every test has run.
-class ScratchCleanup : public ::testing::Environment {
- public:
-  void TearDown() override {
-    fs::remove_all(fs::path(::testing::TempDir()) / ("tracegen_e2e_" + std::to_string(::getpid())));
-  }
-};
-const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new ScratchCleanup);
-
-fs::path ScratchDir(const std::string& name) {
-  fs::path dir =
-      fs::path(::testing::TempDir()) / ("tracegen_e2e_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+using skua::testing::ScratchDir;
 
 // Runs a command to completion; returns its exit status (-1 if it did not exit normally).
 int RunToCompletion(const std::vector<std::string>& args, const fs::path& log,

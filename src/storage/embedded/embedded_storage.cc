@@ -178,9 +178,11 @@ absl::Status ParseWalRecord(std::string_view in, std::string_view* tenant,
 // batch's bytes from being read as part of another's), while the scanning thread writes decoded
 // chunks into the head in log order. So decoding runs beside reading and head writes, and a
 // trace's spans from many records land in one head segment (fewer, larger segments: less memory
-// and fewer allocations). A chunk that does not decode is replayed record by record, and a
-// record with a batch that does not decode is skipped whole and counted, exactly as a
-// record-at-a-time replay would.
+// and fewer allocations). The head takes over a decoded chunk's memory rather than copying its
+// spans (MemoryStorage::WriteOwnedSpans): the head is dropped whole once flushed, so a chunk
+// shared by many traces is released with it. A chunk that does not decode is replayed record by
+// record, and a record with a batch that does not decode is skipped whole and counted, exactly
+// as a record-at-a-time replay would.
 class HeadReplayer {
  public:
   // A chunk is handed to a decoder once it holds this many bytes.
@@ -218,6 +220,9 @@ class HeadReplayer {
     if (current_ == nullptr) {
       current_ = std::make_unique<Chunk>();
       current_->tenant.assign(tenant);
+      // Room for a whole chunk up front: growing the string would copy (and fault in) each
+      // chunk's bytes several times over.
+      current_->bytes.reserve(kChunkBytes + std::min(payload.size(), kChunkBytes));
     }
     current_->records.push_back(Record{sequence, current_->ranges.size(), parsed_.size()});
     for (std::string_view b : parsed_) {
@@ -278,7 +283,10 @@ class HeadReplayer {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(&chunk->decoded));
     }
-    if (chunk->spans.ok()) return head_.WriteSpans(chunk->tenant, *chunk->spans);
+    // The head takes over the decoded spans' memory instead of copying them.
+    if (chunk->spans.ok()) {
+      return head_.WriteOwnedSpans(chunk->tenant, std::move(*chunk->spans));
+    }
     // Some batch does not decode: find it, record by record.
     std::vector<model::SpanSet> sets;
     for (const Record& r : chunk->records) {
@@ -299,8 +307,8 @@ class HeadReplayer {
         SkipRecord(r.sequence, bad);
         continue;
       }
-      for (const model::SpanSet& set : sets) {
-        SKUA_RETURN_IF_ERROR(head_.WriteSpans(chunk->tenant, set));
+      for (model::SpanSet& set : sets) {
+        SKUA_RETURN_IF_ERROR(head_.WriteOwnedSpans(chunk->tenant, std::move(set)));
       }
     }
     return absl::OkStatus();

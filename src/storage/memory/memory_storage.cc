@@ -88,11 +88,11 @@ struct MemoryStorage::Candidate {
 namespace {
 
 // Streams the spans of `segments` in chunks of at most kMaxChunkSpans; false if the sink stopped.
-bool StreamTrace(const std::vector<std::shared_ptr<const model::SpanSet>>& segments,
-                 const TraceSink& sink, size_t max_chunk) {
+template <typename Segments>
+bool StreamTrace(const Segments& segments, const TraceSink& sink, size_t max_chunk) {
   model::SpanSet chunk;
   for (const auto& seg : segments) {
-    for (const model::Span& span : seg->spans()) {
+    for (const model::Span& span : seg.spans) {
       chunk.CopySpan(span);
       if (chunk.size() >= max_chunk) {
         if (!sink(std::move(chunk))) return false;
@@ -178,9 +178,8 @@ absl::Status MemoryStorage::WriteSpans(std::string_view tenant, const model::Spa
       groups[it->second].spans.push_back(&span);
     }
   }
-  std::vector<std::shared_ptr<model::SpanSet>> segments;
-  std::vector<uint64_t> segment_bytes;
-  segments.reserve(groups.size());
+  std::vector<Pending> pending;
+  pending.reserve(groups.size());
   uint64_t total_bytes = 0;
   for (const Group& group : groups) {
     absl::flat_hash_map<uint64_t, absl::InlinedVector<const model::Span*, 1>> seen;
@@ -200,11 +199,67 @@ absl::Status MemoryStorage::WriteSpans(std::string_view tenant, const model::Spa
     auto seg = std::make_shared<model::SpanSet>(first_block);
     seg->spans().reserve(unique.size());
     for (const model::Span* span : unique) seg->CopySpan(*span);
-    uint64_t bytes = SegmentBytes(*seg) + kPerTraceOverhead;
-    total_bytes += bytes;
-    segments.push_back(std::move(seg));
-    segment_bytes.push_back(bytes);
+    const uint64_t bytes = SegmentBytes(*seg);
+    total_bytes += bytes + kPerTraceOverhead;
+    std::span<const model::Span> spans = seg->spans();
+    pending.push_back(Pending{group.id, Segment{std::move(seg), spans, bytes}});
   }
+  return PublishBatch(tenant, std::move(pending), total_bytes);
+}
+
+absl::Status MemoryStorage::WriteOwnedSpans(std::string_view tenant, model::SpanSet&& batch) {
+  // Group the batch by trace in order of first appearance and reorder its span list so each
+  // trace's spans are one run (in batch order); each run becomes a segment sharing the batch's
+  // arena. Nothing is deep-copied. Spans repeated within the batch are left out when published.
+  const std::vector<model::Span>& spans = batch.spans();
+  const size_t n = spans.size();
+  std::vector<model::TraceId> ids;
+  std::vector<uint32_t> count;  // per group
+  std::vector<uint32_t> group_of(n);
+  bool in_runs = true;  // every group already one run: no reordering needed
+  {
+    absl::flat_hash_map<model::TraceId, uint32_t, model::TraceIdHash> group_index;
+    for (size_t i = 0; i < n; ++i) {
+      auto [git, inserted] = group_index.try_emplace(spans[i].trace_id, ids.size());
+      if (inserted) {
+        ids.push_back(spans[i].trace_id);
+        count.push_back(0);
+      }
+      const uint32_t g = git->second;
+      if (i > 0 && g != group_of[i - 1] && count[g] > 0) in_runs = false;
+      group_of[i] = g;
+      ++count[g];
+    }
+  }
+  std::vector<size_t> offset(ids.size());
+  for (size_t g = 0, total = 0; g < ids.size(); ++g) {
+    offset[g] = total;
+    total += count[g];
+  }
+  if (!in_runs) {
+    std::vector<model::Span> ordered(n);
+    std::vector<size_t> next = offset;
+    for (size_t i = 0; i < n; ++i) ordered[next[group_of[i]]++] = spans[i];
+    batch.spans().swap(ordered);
+  }
+  // Each trace pays for the batch's memory in proportion to its spans.
+  const uint64_t batch_bytes = batch.bytes_used();
+  auto owner = std::make_shared<const model::SpanSet>(std::move(batch));
+  std::vector<Pending> pending;
+  pending.reserve(ids.size());
+  uint64_t total_bytes = 0;
+  for (size_t g = 0; g < ids.size(); ++g) {
+    const uint64_t bytes =
+        batch_bytes * count[g] / std::max<size_t>(n, 1) + uint64_t{count[g]} * kPerSpanOverhead;
+    total_bytes += bytes + kPerTraceOverhead;
+    std::span<const model::Span> run(owner->spans().data() + offset[g], count[g]);
+    pending.push_back(Pending{ids[g], Segment{owner, run, bytes}});
+  }
+  return PublishBatch(tenant, std::move(pending), total_bytes);
+}
+
+absl::Status MemoryStorage::PublishBatch(std::string_view tenant, std::vector<Pending> pending,
+                                         uint64_t total_bytes) {
   if (total_bytes > options_.max_bytes) {
     return absl::ResourceExhaustedError(
         absl::StrCat("batch needs about ", total_bytes,
@@ -214,19 +269,16 @@ absl::Status MemoryStorage::WriteSpans(std::string_view tenant, const model::Spa
 
   absl::MutexLock lock(&mu_);
   if (closed_) return ClosedError();
-  if (groups.empty()) return absl::OkStatus();
+  if (pending.empty()) return absl::OkStatus();
   Tenant& t = GetOrCreateTenantLocked(tenant);
-  for (size_t i = 0; i < groups.size(); ++i) {
-    PublishLocked(t, groups[i].id, std::move(segments[i]), segment_bytes[i] - kPerTraceOverhead);
-  }
+  for (Pending& p : pending) PublishLocked(t, p.id, std::move(p.segment));
   while (bytes_ > options_.max_bytes && !global_order_.empty()) {
     EvictLocked(global_order_.begin()->second);
   }
   return absl::OkStatus();
 }
 
-void MemoryStorage::PublishLocked(Tenant& t, const model::TraceId& id,
-                                  std::shared_ptr<model::SpanSet> seg, uint64_t seg_bytes) {
+void MemoryStorage::PublishLocked(Tenant& t, const model::TraceId& id, Segment seg) {
   auto it = t.traces.find(id);
   if (it == t.traces.end()) {
     // A new trace: FIFO eviction by first-seen order (jaeger-compat §3.3).
@@ -248,92 +300,112 @@ void MemoryStorage::PublishLocked(Tenant& t, const model::TraceId& id,
   }
   TraceEntry& entry = *it->second;
 
-  // Skip spans identical to stored ones (idempotent retries).
-  std::vector<size_t> keep;
-  keep.reserve(seg->size());
-  for (size_t i = 0; i < seg->size(); ++i) {
-    const model::Span& span = seg->spans()[i];
-    auto found = entry.by_span_id.find(span.span_id.value);
-    if (found != entry.by_span_id.end() &&
-        std::any_of(found->second.begin(), found->second.end(),
+  // Index the spans in one pass, skipping each one identical to a span stored before or earlier
+  // in this segment (idempotent retries; a replayed chunk can hold a batch and its retry).
+  entry.by_span_id.reserve(entry.by_span_id.size() + seg.spans.size());
+  std::vector<size_t> repeats;
+  IndexCursor cursor;
+  for (size_t i = 0; i < seg.spans.size(); ++i) {
+    const model::Span& span = seg.spans[i];
+    auto& same_id = entry.by_span_id[span.span_id.value];
+    if (std::any_of(same_id.begin(), same_id.end(),
                     [&](const model::Span* other) { return SpanContentEquals(span, *other); })) {
+      repeats.push_back(i);
       continue;
     }
-    keep.push_back(i);
-  }
-  if (keep.empty()) return;
-  if (keep.size() < seg->size()) {
-    // A partial retry: rare, so copying the new spans again under the lock is acceptable.
-    auto filtered = std::make_shared<model::SpanSet>();
-    filtered->spans().reserve(keep.size());
-    for (size_t i : keep) filtered->CopySpan(seg->spans()[i]);
-    seg = std::move(filtered);
-    seg_bytes = SegmentBytes(*seg);
-  }
-
-  for (const model::Span& span : seg->spans()) {
-    entry.by_span_id[span.span_id.value].push_back(&span);
+    same_id.push_back(&span);
     entry.min_start = std::min(entry.min_start, span.start_time_unix_nano);
     entry.max_start = std::max(entry.max_start, span.start_time_unix_nano);
-    IndexSpanLocked(t, entry, span);
+    IndexSpanLocked(t, entry, span, cursor);
   }
-  entry.span_count += seg->size();
-  spans_ += seg->size();
-  entry.bytes += seg_bytes;
-  bytes_ += seg_bytes;
+  if (repeats.size() == seg.spans.size()) return;  // nothing new (nothing was indexed)
+  if (!repeats.empty()) {
+    // A partial retry: rare, so copying the new spans under the lock is acceptable. The span-ID
+    // index is repointed to the copies.
+    auto filtered = std::make_shared<model::SpanSet>();
+    filtered->spans().reserve(seg.spans.size() - repeats.size());  // so `copy` stays put
+    size_t r = 0;
+    for (size_t i = 0; i < seg.spans.size(); ++i) {
+      if (r < repeats.size() && repeats[r] == i) {
+        ++r;
+        continue;
+      }
+      const model::Span& old_span = seg.spans[i];
+      const model::Span& copy = filtered->CopySpan(old_span);
+      for (const model::Span*& ptr : entry.by_span_id[old_span.span_id.value]) {
+        if (ptr == &old_span) ptr = &copy;
+      }
+    }
+    const uint64_t bytes = SegmentBytes(*filtered);
+    std::span<const model::Span> spans = filtered->spans();
+    seg = Segment{std::move(filtered), spans, bytes};
+  }
+  entry.span_count += seg.spans.size();
+  spans_ += seg.spans.size();
+  entry.bytes += seg.bytes;
+  bytes_ += seg.bytes;
   entry.segments.push_back(std::move(seg));
   if (options_.compact_trace_segments) CompactTailLocked(entry);
 }
 
 void MemoryStorage::CompactTailLocked(TraceEntry& entry) {
   while (entry.segments.size() >= 2) {
-    const model::SpanSet& older = *entry.segments[entry.segments.size() - 2];
-    const model::SpanSet& newer = *entry.segments.back();
-    if (older.size() > newer.size() || older.size() + newer.size() > kCompactLimitSpans) break;
+    const Segment& older = entry.segments[entry.segments.size() - 2];
+    const Segment& newer = entry.segments.back();
+    const size_t count = older.spans.size() + newer.spans.size();
+    if (older.spans.size() > newer.spans.size() || count > kCompactLimitSpans) break;
     auto merged = std::make_shared<model::SpanSet>(
-        std::clamp<size_t>(older.bytes_used() + newer.bytes_used(), 512, Arena::kMaxBlockSize));
-    merged->spans().reserve(older.size() + newer.size());
-    merged->CopySpans(older.spans());
-    merged->CopySpans(newer.spans());
+        std::clamp<size_t>(older.bytes + newer.bytes, 512, Arena::kMaxBlockSize));
+    merged->spans().reserve(count);
+    merged->CopySpans(older.spans);
+    merged->CopySpans(newer.spans);
     // Repoint the span-ID index from the old copies to the merged ones (same order).
     size_t i = 0;
-    for (const model::SpanSet* part : {&older, &newer}) {
-      for (const model::Span& old_span : part->spans()) {
+    for (const Segment* part : {&older, &newer}) {
+      for (const model::Span& old_span : part->spans) {
         for (const model::Span*& ptr : entry.by_span_id[old_span.span_id.value]) {
           if (ptr == &old_span) ptr = &merged->spans()[i];
         }
         ++i;
       }
     }
-    uint64_t old_bytes = SegmentBytes(older) + SegmentBytes(newer);
-    uint64_t new_bytes = SegmentBytes(*merged);
+    const uint64_t old_bytes = older.bytes + newer.bytes;
+    const uint64_t new_bytes = SegmentBytes(*merged);
     entry.bytes = entry.bytes - old_bytes + new_bytes;
     bytes_ = bytes_ - old_bytes + new_bytes;
+    std::span<const model::Span> merged_spans = merged->spans();
     entry.segments.pop_back();
-    entry.segments.back() = std::move(merged);
+    entry.segments.back() = Segment{std::move(merged), merged_spans, new_bytes};
   }
 }
 
-void MemoryStorage::IndexSpanLocked(Tenant& t, TraceEntry& entry, const model::Span& span) {
+void MemoryStorage::IndexSpanLocked(Tenant& t, TraceEntry& entry, const model::Span& span,
+                                    IndexCursor& cursor) {
   std::string_view service = span.service_name();
   if (service.empty()) return;
-  if (!entry.services.contains(Key(service))) {
-    entry.services.emplace(service);
-    t.traces_by_service[Key(service)].insert(&entry);
-  }
-
-  auto svc = t.operations.find(Key(service));
-  if (svc == t.operations.end()) {
-    uint64_t cost = service.size() + kIndexEntryOverhead;
-    if (t.operations.size() >= options_.max_services ||
-        index_bytes_ + cost > options_.max_index_bytes) {
-      return;
+  if (span.resource != cursor.resource) {
+    // The service's entries, looked up once per run of spans from one resource.
+    cursor.resource = span.resource;
+    cursor.ops = nullptr;
+    if (!entry.services.contains(Key(service))) {
+      entry.services.emplace(service);
+      t.traces_by_service[Key(service)].insert(&entry);
     }
-    index_bytes_ += cost;
-    svc = t.operations.emplace(std::string(service), absl::flat_hash_map<std::string, uint8_t>())
-              .first;
+    auto svc = t.operations.find(Key(service));
+    if (svc == t.operations.end()) {
+      uint64_t cost = service.size() + kIndexEntryOverhead;
+      if (t.operations.size() >= options_.max_services ||
+          index_bytes_ + cost > options_.max_index_bytes) {
+        return;
+      }
+      index_bytes_ += cost;
+      svc = t.operations.emplace(std::string(service), absl::flat_hash_map<std::string, uint8_t>())
+                .first;
+    }
+    cursor.ops = &svc->second;
   }
-  auto& ops = svc->second;
+  if (cursor.ops == nullptr) return;  // the service is past the index's caps
+  auto& ops = *cursor.ops;
   auto op = ops.find(Key(span.name));
   if (op == ops.end()) {
     uint64_t cost = span.name.size() + kIndexEntryOverhead;
@@ -404,7 +476,7 @@ absl::StatusOr<std::vector<MemoryStorage::Candidate>> MemoryStorage::Search(
   for (Candidate& c : *candidates) {
     bool matched = false;
     for (const Segment& seg : c.segments) {
-      for (const model::Span& span : seg->spans()) {
+      for (const model::Span& span : seg.spans) {
         if (span.start_time_unix_nano >= c.newest_match && SpanMatches(span, query)) {
           c.newest_match = span.start_time_unix_nano;
           matched = true;
@@ -436,7 +508,7 @@ absl::StatusOr<std::vector<MemoryStorage::TraceMatch>> MemoryStorage::FindMatche
     m.newest_match = c.newest_match;
     m.start_time = UINT64_MAX;
     for (const Segment& seg : c.segments) {
-      for (const model::Span& span : seg->spans()) {
+      for (const model::Span& span : seg.spans) {
         m.start_time = std::min(m.start_time, span.start_time_unix_nano);
         m.end_time =
             std::max(m.end_time, std::max(span.end_time_unix_nano, span.start_time_unix_nano));
@@ -463,9 +535,9 @@ absl::Status MemoryStorage::ForEachTrace(
   }
   for (const auto& [tenant, segments] : snapshot) {
     size_t bytes = 0;
-    for (const Segment& seg : segments) bytes += seg->bytes_used();
+    for (const Segment& seg : segments) bytes += seg.bytes;
     model::SpanSet trace(std::clamp<size_t>(bytes, 512, Arena::kMaxBlockSize));
-    for (const Segment& seg : segments) trace.CopySpans(seg->spans());
+    for (const Segment& seg : segments) trace.CopySpans(seg.spans);
     if (!fn(tenant, std::move(trace))) break;
   }
   return absl::OkStatus();
@@ -489,7 +561,7 @@ absl::Status MemoryStorage::ForEachTraceView(
   for (const auto& [tenant, segments] : snapshot) {
     spans.clear();
     for (const Segment& seg : segments) {
-      for (const model::Span& span : seg->spans()) spans.push_back(&span);
+      for (const model::Span& span : seg.spans) spans.push_back(&span);
     }
     if (!fn(tenant, spans)) break;
   }
@@ -584,7 +656,7 @@ absl::StatusOr<std::vector<DependencyLink>> MemoryStorage::GetDependencies(std::
     bool in_window = false;
     spans.clear();
     for (const Segment& seg : c.segments) {
-      for (const model::Span& span : seg->spans()) {
+      for (const model::Span& span : seg.spans) {
         in_window = in_window || (span.start_time_unix_nano >= start_time &&
                                   span.start_time_unix_nano <= end_time);
         spans.push_back(span);  // a view; the snapshot keeps its memory alive

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,9 +58,9 @@ struct MemoryOptions {
 };
 
 // Thread-safe. One reader/writer mutex guards the whole store, but neither side does heavy work
-// while holding it: writers deep-copy a batch before taking the lock, and readers take it only to
-// snapshot (shared) pointers to the immutable span segments of the traces they need, then match,
-// copy and stream outside the lock. Stored spans are never mutated after publication, so a reader
+// while holding it: writers copy (or group) a batch before taking the lock, and readers take it
+// only to snapshot (shared) pointers to the immutable span segments of the traces they need, then
+// match, copy and stream outside the lock. Stored spans are never mutated after publication, so a reader
 // keeps a consistent view of a trace even if it is evicted meanwhile.
 class MemoryStorage final : public Storage,
                             public SpanWriter,
@@ -82,6 +83,14 @@ class MemoryStorage final : public Storage,
   // SpanWriter. Spans are grouped by trace; a span identical (IDs and content) to one already
   // stored in its trace is skipped, a span with a known ID but different content is kept.
   absl::Status WriteSpans(std::string_view tenant, const model::SpanSet& batch) override;
+  // As WriteSpans (same idempotency, spans repeated within the batch kept once), but takes over
+  // `batch`'s memory instead of copying its spans: each trace's spans are stored in place (the
+  // batch's span list is reordered by trace first) and the batch's arena is shared by the traces
+  // it holds, each charged its share by span count. So the memory of a batch is released only
+  // once every trace stored from it is gone: meant for a store whose traces are dropped together
+  // (the embedded store's head, replayed from its log). In a store that evicts trace by trace, a
+  // batch's memory can outlive some of the traces charged for it.
+  absl::Status WriteOwnedSpans(std::string_view tenant, model::SpanSet&& batch);
 
   // TraceReader. Chunks hold at most kMaxChunkSpans spans. Tags are matched against span,
   // resource, scope and event attributes and the derived Jaeger tags (model::jaeger::SpanHasTag),
@@ -139,15 +148,36 @@ class MemoryStorage final : public Storage,
   struct TraceEntry;
   struct Tenant;
   struct Candidate;
-  using Segment = std::shared_ptr<const model::SpanSet>;
+  // One published run of a trace's spans, never mutated: `spans` points into memory that `owner`
+  // keeps alive (a SpanSet holding this run alone, or a whole adopted batch shared by its traces).
+  struct Segment {
+    std::shared_ptr<const void> owner;
+    std::span<const model::Span> spans;
+    uint64_t bytes = 0;  // charged against max_bytes
+  };
+  // A batch's spans of one trace, ready to publish.
+  struct Pending {
+    model::TraceId id;
+    Segment segment;
+  };
 
   Tenant& GetOrCreateTenantLocked(std::string_view tenant) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   const Tenant* FindTenantLocked(std::string_view tenant) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
-  void PublishLocked(Tenant& tenant, const model::TraceId& id, std::shared_ptr<model::SpanSet> seg,
-                     uint64_t seg_bytes) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CompactTailLocked(TraceEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void IndexSpanLocked(Tenant& tenant, TraceEntry& entry, const model::Span& span)
+  // Checks the budget, then publishes `pending` (in order) and evicts back into the budget.
+  absl::Status PublishBatch(std::string_view tenant, std::vector<Pending> pending,
+                            uint64_t total_bytes);
+  void PublishLocked(Tenant& tenant, const model::TraceId& id, Segment seg)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CompactTailLocked(TraceEntry& entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Where IndexSpanLocked left off within one segment: spans of one resource share a service.
+  // `ops` stays valid while no service is added to the tenant's index, which only happens when
+  // the resource changes (and the cursor with it).
+  struct IndexCursor {
+    const model::Resource* resource = nullptr;
+    absl::flat_hash_map<std::string, uint8_t>* ops = nullptr;  // null: service not indexed
+  };
+  void IndexSpanLocked(Tenant& tenant, TraceEntry& entry, const model::Span& span,
+                       IndexCursor& cursor) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void EvictLocked(TraceEntry* entry) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Snapshots the traces of `tenant` that may hold a span of `service` (any service when empty)
   // starting in [start_min, start_max].

@@ -26,6 +26,31 @@ INSTANTIATE_TEST_SUITE_P(Memory, StorageConformance,
                              "memory", [] { return NewMemoryStorage(MemoryOptions{}); }, nullptr}),
                          conformance::BackendName);
 
+// The memory store written through WriteOwnedSpans (the embedded store's replay path): a writer
+// that hands the store a copy of each batch to adopt. Readers are the store's own.
+class OwnedWritesStorage final : public Storage, public SpanWriter {
+ public:
+  OwnedWritesStorage() : store_(MemoryOptions{}) {}
+  Capabilities capabilities() const override { return store_.capabilities(); }
+  SpanWriter& writer() override { return *this; }
+  TraceReader& reader() override { return store_; }
+  DependencyReader* dependency_reader() override { return &store_; }
+  absl::Status Close() override { return store_.Close(); }
+  absl::Status WriteSpans(std::string_view tenant, const model::SpanSet& batch) override {
+    model::SpanSet copy;
+    copy.CopySpans(batch.spans());
+    return store_.WriteOwnedSpans(tenant, std::move(copy));
+  }
+
+ private:
+  MemoryStorage store_;
+};
+INSTANTIATE_TEST_SUITE_P(MemoryOwnedWrites, StorageConformance,
+                         testing::Values(conformance::Backend{
+                             "memory_owned_writes",
+                             [] { return std::make_unique<OwnedWritesStorage>(); }, nullptr}),
+                         conformance::BackendName);
+
 constexpr uint64_t kBase = 1'700'000'000'000'000'000ull;  // an arbitrary 2023 instant, in ns
 constexpr int kSpansPerTrace = 5;
 
@@ -255,6 +280,101 @@ TEST(MemoryStorageTest, RewriteAfterManySmallWrites) {
   ASSERT_TRUE(store.WriteSpans(kDefaultTenant, whole).ok());
   EXPECT_EQ(store.span_count(), 300u);
   EXPECT_EQ(SpanCounts(store, {3}), (std::map<uint64_t, size_t>{{3, 300}}));
+}
+
+// Spans of `traces` interleaved in one set: span 0 of each trace, then span 1 of each, …
+model::SpanSet Interleaved(const std::vector<uint64_t>& traces) {
+  std::vector<model::SpanSet> parts;
+  for (uint64_t t : traces) parts.push_back(MakeBatch(t, AllSpans(), absl::StrCat("svc-", t)));
+  model::SpanSet out;
+  for (int i = 0; i < kSpansPerTrace; ++i) {
+    for (const model::SpanSet& part : parts) out.CopySpan(part.spans()[i]);
+  }
+  return out;
+}
+
+// (trace, span ID) of every span GetTraces returns for `traces`, in the order returned.
+std::vector<std::pair<uint64_t, uint64_t>> SpanIds(MemoryStorage& store,
+                                                   const std::vector<uint64_t>& traces) {
+  std::vector<model::TraceId> ids;
+  for (uint64_t t : traces) ids.push_back(Tid(t));
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  absl::Status status = store.GetTraces(kDefaultTenant, ids, [&](model::SpanSet chunk) {
+    for (const model::Span& s : chunk.spans()) out.emplace_back(s.trace_id.low, s.span_id.value);
+    return true;
+  });
+  EXPECT_TRUE(status.ok()) << status;
+  return out;
+}
+
+std::vector<std::pair<uint64_t, uint64_t>> ExpectedIds(const std::vector<uint64_t>& traces) {
+  std::vector<std::pair<uint64_t, uint64_t>> out;
+  for (uint64_t t : traces) {
+    for (int i = 0; i < kSpansPerTrace; ++i) out.emplace_back(t, t * 16 + i + 1);
+  }
+  return out;
+}
+
+// WriteOwnedSpans stores a batch of interleaved traces as one run per trace, in the batch's order
+// within the trace, leaves out spans repeated within the batch, and is idempotent together with
+// the copying WriteSpans.
+TEST(MemoryStorageTest, OwnedWriteGroupsTracesAndSkipsRepeats) {
+  MemoryStorage store(MemoryOptions{});
+  model::SpanSet batch = Interleaved({1, 2, 3});
+  const model::Span repeat = batch.spans()[4];  // span 1 of trace 2
+  batch.CopySpan(repeat);
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, std::move(batch)).ok());
+  EXPECT_EQ(store.trace_count(), 3u);
+  EXPECT_EQ(store.span_count(), 3u * kSpansPerTrace);
+  EXPECT_EQ(SpanIds(store, {1, 2, 3}), ExpectedIds({1, 2, 3}));
+  EXPECT_THAT(*store.GetServices(kDefaultTenant), ElementsAre("svc-1", "svc-2", "svc-3"));
+
+  // The same spans again, copied or adopted, add nothing; new ones are added.
+  const model::SpanSet again = Interleaved({1, 2, 3});
+  ASSERT_TRUE(store.WriteSpans(kDefaultTenant, again).ok());
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, Interleaved({3, 4})).ok());
+  EXPECT_EQ(store.span_count(), 4u * kSpansPerTrace);
+  EXPECT_EQ(SpanIds(store, {1, 2, 3, 4}), ExpectedIds({1, 2, 3, 4}));
+}
+
+// A batch already in one run per trace is stored as is; an empty one changes nothing.
+TEST(MemoryStorageTest, OwnedWriteOfGroupedBatch) {
+  MemoryStorage store(MemoryOptions{});
+  model::SpanSet batch = MakeBatch(5, AllSpans());
+  batch.CopySpans(MakeBatch(6, AllSpans()).spans());
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, std::move(batch)).ok());
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, model::SpanSet()).ok());
+  EXPECT_EQ(SpanIds(store, {5, 6}), ExpectedIds({5, 6}));
+  EXPECT_EQ(store.trace_count(), 2u);
+}
+
+// Adopted batches are charged against the byte budget (each trace its share), counted by the
+// trace bound, evicted like copied ones, and refused whole when larger than the budget.
+TEST(MemoryStorageTest, OwnedWritesAreBoundedAndEvicted) {
+  MemoryOptions options;
+  options.max_traces = 2;
+  MemoryStorage store(options);
+  model::SpanSet batch = Interleaved({1, 2, 3});
+  const uint64_t batch_bytes = batch.bytes_used();
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, std::move(batch)).ok());
+  EXPECT_EQ(store.trace_count(), 2u);
+  EXPECT_EQ(store.evicted_traces(), 1u);
+  EXPECT_EQ(SpanCounts(store, {1, 2, 3}), (std::map<uint64_t, size_t>{{2, 5}, {3, 5}}));
+  // Two of three traces remain: about two thirds of the batch's memory stays charged.
+  EXPECT_GE(store.bytes_used(), batch_bytes * 2 / 3);
+  ASSERT_TRUE(store.WriteOwnedSpans(kDefaultTenant, Interleaved({4, 5})).ok());
+  EXPECT_EQ(SpanCounts(store, {1, 2, 3, 4, 5}), (std::map<uint64_t, size_t>{{4, 5}, {5, 5}}));
+
+  MemoryOptions small;
+  small.max_bytes = 64 * 1024;
+  MemoryStorage tight(small);
+  std::vector<int> many;
+  for (int i = 0; i < 15; ++i) many.push_back(i);
+  absl::Status status =
+      tight.WriteOwnedSpans(kDefaultTenant, MakeBatch(2, many, "svc", 8 * 1024));
+  EXPECT_EQ(status.code(), absl::StatusCode::kResourceExhausted) << status;
+  EXPECT_EQ(tight.trace_count(), 0u);
+  EXPECT_EQ(tight.bytes_used(), 0u);
 }
 
 // MemoryOptions caps on the service/operation index: names past a cap are not listed, but their
