@@ -48,14 +48,16 @@ MODES = {
         micro_reps=3, micro_min_time=0.2, decode_spans=20_000, storage_spans=100_000,
         ingest_spans=200_000, ingest_reps=3, concurrency=4, sizes=[100_000, 1_000_000],
         query_samples=150, freshness_probes=20, big_trace_fetches=5, disk_all_protocols=False,
-        peak_spans=1_000_000, peak_reps=3, peak_concurrency=16, replay_reps=2),
+        peak_spans=1_000_000, peak_reps=3, peak_concurrency=16, replay_reps=2,
+        scale_sizes=[]),
     "full": dict(
         baseline_spans=1_000_000, baseline_reps=5, baseline_min_time=1.0, syncs=2000,
         micro_reps=5, micro_min_time=1.0, decode_spans=100_000, storage_spans=1_000_000,
         ingest_spans=1_000_000, ingest_reps=5, concurrency=4,
         sizes=[100_000, 1_000_000, 4_000_000], query_samples=300, freshness_probes=100,
         big_trace_fetches=20, disk_all_protocols=True,
-        peak_spans=2_000_000, peak_reps=5, peak_concurrency=16, replay_reps=3),
+        peak_spans=2_000_000, peak_reps=5, peak_concurrency=16, replay_reps=3,
+        scale_sizes=[]),
 }
 
 BENCH_TARGETS = ["skua", "skua_baselines", "skua_decode_bench", "skua_ui_json_bench",
@@ -1726,6 +1728,18 @@ def measure(args, cfg, skip):
             except (RuntimeError, OSError, ValueError) as e:
                 run["errors"].append(f"queries on {backend}: {e}")
                 log(f"!! {run['errors'][-1]}")
+    if cfg["scale_sizes"] and "embedded" in backends and protocols and "queries" not in skip:
+        # The growth curve beyond the mode's sizes (e.g. --set scale_sizes=1e7,3e7), for the
+        # default store only: one more skua loaded to each size, reported as "embedded-large".
+        large = dict(cfg, sizes=cfg["scale_sizes"])
+        try:
+            run["system"]["embedded-large"] = {
+                "concurrency": cfg["concurrency"], "query_samples": cfg["query_samples"],
+                "queries": run_queries(bins["skua"], "embedded", flags, large, workdir,
+                                       protocols[0])}
+        except (RuntimeError, OSError, ValueError) as e:
+            run["errors"].append(f"queries on embedded at {cfg['scale_sizes']}: {e}")
+            log(f"!! {run['errors'][-1]}")
     if "clickhouse" in backends and protocols and "clickhouse" not in skip and \
             not ({"ingest", "queries"} <= skip):
         run["clickhouse"] = clickhouse_bench.run(this_module(), bins["skua"], cfg, workdir,
