@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
@@ -59,6 +60,10 @@ constexpr FlagDef kFlags[] = {
     {"max-spans-per-request", "256", "N", "Largest export request (spans of one service)."},
     {"gzip", "false", "", "Compress requests (gRPC message compression, HTTP Content-Encoding)."},
     {"timeout", "30s", "D", "Deadline of one send attempt."},
+    {"tenant", "", "NAME",
+     "Send as this tenant of a multi-tenant server (HTTP header / gRPC metadata named by\n"
+     "      --tenant-header). Not possible over the agent UDP protocols."},
+    {"tenant-header", "x-tenant", "NAME", "Header carrying --tenant (Jaeger's default x-tenant)."},
     {"max-retries", "5", "R",
      "Further attempts for a request refused with 429/RESOURCE_EXHAUSTED or 502-504/UNAVAILABLE,\n"
      "      with exponential backoff from 100 ms to 5 s (or the server's Retry-After)."},
@@ -304,6 +309,14 @@ int TracegenMain(const std::vector<std::string>& args, std::FILE* out, std::FILE
   options.sender.endpoint = flags.GetString("endpoint");
   options.sender.gzip = *gzip;
   options.sender.timeout_ms = static_cast<int>(std::min<int64_t>(*timeout / 1'000'000, INT32_MAX));
+  if (const std::string tenant = flags.GetString("tenant"); !tenant.empty()) {
+    std::string header = absl::AsciiStrToLower(flags.GetString("tenant-header"));
+    if (header.empty()) return Usage(err, "--tenant-header must not be empty");
+    if (*protocol == Protocol::kJaegerAgentCompact || *protocol == Protocol::kJaegerAgentBinary) {
+      return Usage(err, "--tenant: the agent UDP protocols cannot carry a tenant header");
+    }
+    options.sender.headers.emplace_back(std::move(header), tenant);
+  }
   options.workload = workload;
   options.replay_dir = replay_dir;
   options.rate = rate;

@@ -8,6 +8,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
@@ -80,6 +81,9 @@ struct SenderOptions {
   bool gzip = false;
   // Deadline of one attempt, milliseconds. Default 30 s.
   int timeout_ms = 30'000;
+  // Extra request headers (HTTP) or metadata (gRPC; keys lower-cased), e.g. the tenant header of
+  // a multi-tenant skua or Jaeger (jaeger-compat §7.4). Ignored over UDP.
+  std::vector<std::pair<std::string, std::string>> headers;
 };
 
 // Delivers payloads to one endpoint. Not thread-safe: each worker thread owns one Sender (and its

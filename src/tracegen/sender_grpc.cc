@@ -39,6 +39,7 @@ class GrpcSender : public Sender {
     context.set_deadline(std::chrono::system_clock::now() +
                          std::chrono::milliseconds(options_.timeout_ms));
     if (options_.gzip) context.set_compression_algorithm(GRPC_COMPRESS_GZIP);
+    for (const auto& [key, value] : options_.headers) context.AddMetadata(key, value);
     grpc::Slice slice(payload.bytes.data(), payload.bytes.size());
     grpc::ByteBuffer request(&slice, 1);
     grpc::ByteBuffer response;

@@ -65,6 +65,7 @@ class HttpSender : public Sender {
       : protocol_(protocol), options_(options), path_(std::move(path)), client_(std::move(client)) {
     headers_.emplace_back("User-Agent", "skua-tracegen");
     if (options_.gzip) headers_.emplace_back("Content-Encoding", "gzip");
+    for (const auto& header : options_.headers) headers_.push_back(header);
   }
 
   SendResult Send(const Payload& payload) override {

@@ -227,6 +227,19 @@ TEST(HttpSender, PostsProtobufToTheDefaultPath) {
   EXPECT_EQ(reqs[0].body, p.bytes);
 }
 
+TEST(HttpSender, SendsTheConfiguredHeaders) {
+  FakeHttpReceiver receiver;
+  SenderOptions options{.endpoint = receiver.url()};
+  options.headers = {{"x-tenant", "acme"}};
+  auto sender = NewSender(Protocol::kOtlpHttpProto, options);
+  ASSERT_TRUE(sender.ok()) << sender.status();
+  EXPECT_TRUE((*sender)->Send(W1Payload(Protocol::kOtlpHttpProto)).status.ok());
+  ASSERT_EQ(receiver.requests().size(), 1u);
+  std::optional<std::string_view> tenant = receiver.requests()[0].Header("x-tenant");
+  ASSERT_TRUE(tenant.has_value());
+  EXPECT_EQ(*tenant, "acme");
+}
+
 TEST(HttpSender, JsonWithGzipToAnExplicitPath) {
   FakeHttpReceiver receiver;
   auto sender = NewSender(Protocol::kOtlpHttpJson,
