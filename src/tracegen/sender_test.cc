@@ -234,8 +234,9 @@ TEST(HttpSender, SendsTheConfiguredHeaders) {
   auto sender = NewSender(Protocol::kOtlpHttpProto, options);
   ASSERT_TRUE(sender.ok()) << sender.status();
   EXPECT_TRUE((*sender)->Send(W1Payload(Protocol::kOtlpHttpProto)).status.ok());
-  ASSERT_EQ(receiver.requests().size(), 1u);
-  std::optional<std::string_view> tenant = receiver.requests()[0].Header("x-tenant");
+  const std::vector<net::HttpRequest> requests = receiver.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  std::optional<std::string_view> tenant = requests[0].Header("x-tenant");
   ASSERT_TRUE(tenant.has_value());
   EXPECT_EQ(*tenant, "acme");
 }
